@@ -1,0 +1,20 @@
+# Copyright 2026 aiflow_connector authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "aiflow Connector",
+    "summary": "Sync departments, people and approvals between Odoo and the aiflow "
+    "process center, with SSO and signed webhooks",
+    "version": "18.0.1.0.0",
+    "category": "Human Resources",
+    "website": "https://github.com/aiflow-connector/aiflow_connector",
+    "author": "aiflow_connector authors",
+    "license": "LGPL-3",
+    "depends": ["base", "mail", "hr"],
+    "external_dependencies": {"python": ["requests", "pycryptodome"]},
+    "data": [
+        "data/ir_sequence_data.xml",
+    ],
+    "post_init_hook": "post_init_hook",
+    "installable": True,
+    "application": True,
+}

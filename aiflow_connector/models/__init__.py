@@ -1,0 +1,3 @@
+from . import aiflow_code_mixin
+from . import hr_department
+from . import hr_employee
