@@ -34,11 +34,10 @@ Decisions where the spec is silent (kept here so both sides agree):
 """
 
 import json
-import re
 from dataclasses import dataclass
-from datetime import datetime
 
 from .errors import PayloadError
+from .wire_time import WIRE_PATTERN, has_wire_layout, parse_wire_naive
 
 # Field kinds, named as in the spec's "类型" column.
 STRING = "String"
@@ -48,11 +47,6 @@ BOOLEAN = "Boolean"
 ARRAY = "Array"
 OBJECT = "Object"
 TIME = "Time"  # a String in yyyy-MM-dd HH:mm:ss
-
-WIRE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-WIRE_TIME_PATTERN = "yyyy-MM-dd HH:mm:ss"
-# strptime alone accepts "2025-1-2 3:4:5"; the wire format has fixed widths.
-_WIRE_TIME_RE = re.compile(r"\A\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\Z")
 
 _INT_RANGES = {
     INTEGER: (-(2**31), 2**31 - 1),
@@ -373,17 +367,6 @@ def _join(path, name):
     return f"{path}.{name}" if path else name
 
 
-def is_wire_time(value):
-    """True when ``value`` is a real date/time written yyyy-MM-dd HH:mm:ss."""
-    if not isinstance(value, str) or not _WIRE_TIME_RE.match(value):
-        return False
-    try:
-        datetime.strptime(value, WIRE_TIME_FORMAT)
-    except ValueError:
-        return False
-    return True
-
-
 def _wrong_type(path, rule, value):
     expected = STRING if rule.kind == TIME else rule.kind
     raise PayloadError(
@@ -397,13 +380,13 @@ def _check_value(path, rule, value):
         if not isinstance(value, str):
             _wrong_type(path, rule, value)
         if kind == TIME:
-            if not _WIRE_TIME_RE.match(value):
-                raise PayloadError(path, f"not {WIRE_TIME_PATTERN}: {_shown(value)}")
+            if not has_wire_layout(value):
+                raise PayloadError(path, f"not {WIRE_PATTERN}: {_shown(value)}")
             try:
-                datetime.strptime(value, WIRE_TIME_FORMAT)
+                parse_wire_naive(value)
             except ValueError:
                 raise PayloadError(
-                    path, f"not {WIRE_TIME_PATTERN} (no such date or time): {_shown(value)}"
+                    path, f"not {WIRE_PATTERN} (no such date or time): {_shown(value)}"
                 ) from None
         elif rule.required and not value.strip():
             raise PayloadError(path, "must not be empty")
