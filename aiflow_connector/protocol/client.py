@@ -1,0 +1,362 @@
+"""The aiflow HTTP client: one method per aiflow endpoint (spec part 1).
+
+Every call validates the payload against :mod:`.schema`, serialises it once,
+signs exactly those bytes and sends exactly those bytes, so the signature the
+server recomputes over the raw body always matches.
+
+Outcomes (DESIGN.md "Failures are classified"):
+
+=====================================================  =====================================
+what happened                                          raised
+=====================================================  =====================================
+HTTP 2xx, envelope ``status == 0``                     nothing: ``data`` is returned
+                                                       (may carry ``failCount`` /
+                                                       ``failDetails``: the caller decides)
+envelope ``status`` -4002 / -4001                      PermanentError(rejected)
+envelope ``status`` -1024                              RetryableError(server)
+envelope with any other ``status``                     RetryableError(server): an
+                                                       undocumented code is treated like the
+                                                       generic -1024; the caller's retry limit
+                                                       bounds it
+HTTP 401 / 403                                         PermanentError(signature) (the sandbox
+                                                       and the spec's example answer a bad
+                                                       signature with 403)
+HTTP 429, 5xx                                          RetryableError(server)
+other HTTP 4xx                                         PermanentError(rejected)
+HTTP 3xx (redirects are not followed: a POST turned    PermanentError(bad_response): the base
+into a GET would silently lose the body)               URL is wrong, retrying cannot help
+HTTP 2xx whose body is not the JSON envelope           RetryableError(bad_response): most often
+                                                       a proxy or gateway page in the way
+                                                       during an outage; bounded by the retry
+                                                       limit
+TLS failure (``requests.exceptions.SSLError``)         PermanentError(tls)
+connect or read timeout                                RetryableError(timeout)
+connection refused / DNS / reset                       RetryableError(unreachable)
+=====================================================  =====================================
+
+Every error keeps aiflow's ``status``, ``msg``, ``data`` and ``failDetails``
+when the answer had them.  No message ever contains the app secret.
+"""
+
+import json
+import logging
+
+import requests
+from urllib3.exceptions import ReadTimeoutError
+
+from .errors import (
+    REASON_BAD_RESPONSE,
+    REASON_REJECTED,
+    REASON_SERVER,
+    REASON_SIGNATURE,
+    REASON_TIMEOUT,
+    REASON_TLS,
+    REASON_UNREACHABLE,
+    PermanentError,
+    RetryableError,
+)
+from .schema import ENDPOINTS, validate
+from .signing import SIGNATURE_HEADER, VendorSdkUnavailable
+
+_logger = logging.getLogger(__name__)
+
+STATUS_OK = 0
+STATUS_BAD_PARAMETER = -4002
+STATUS_UNSUPPORTED = -4001
+STATUS_GENERAL_ERROR = -1024
+
+CONTENT_TYPE = "application/json; charset=utf-8"
+USER_AGENT = "aiflow-connector (Odoo)"
+
+
+def encode_body(payload):
+    """The exact bytes sent (and signed) for ``payload``: compact UTF-8 JSON."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def fail_detail_ids(fail_details):
+    """The ids named by a ``failDetails`` list (keys ``id``, ``deptId`` or ``userId``)."""
+    ids = set()
+    for detail in fail_details or ():
+        if not isinstance(detail, dict):
+            continue
+        for key in ("id", "deptId", "userId"):
+            value = detail.get(key)
+            if value not in (None, ""):
+                ids.add(value)
+    return ids
+
+
+def _envelope(response):
+    """The spec's ``{status, msg, data}`` envelope of ``response``, or None."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    status = body.get("status")
+    if isinstance(status, bool) or not isinstance(status, int):
+        return None
+    return body
+
+
+def _aiflow_detail(envelope):
+    """Keyword arguments keeping what aiflow said, for an AiflowError."""
+    if envelope is None:
+        return {}
+    data = envelope.get("data")
+    fail_details = data.get("failDetails") if isinstance(data, dict) else None
+    return {
+        "status": envelope.get("status"),
+        "msg": envelope.get("msg"),
+        "data": data,
+        "fail_details": fail_details if isinstance(fail_details, list) else None,
+    }
+
+
+def _said(envelope):
+    """aiflow's own words (msg and errorMessage), for the error message."""
+    if envelope is None:
+        return ""
+    words = []
+    msg = envelope.get("msg")
+    if isinstance(msg, str) and msg:
+        words.append(msg)
+    data = envelope.get("data")
+    if isinstance(data, dict):
+        for key in ("errorCode", "errorMessage"):
+            value = data.get(key)
+            if isinstance(value, str) and value and value not in words:
+                words.append(value)
+    return (": " + " / ".join(words)) if words else ""
+
+
+class AiflowClient:
+    """Talks to one aiflow server with one signer.
+
+    ``base_url`` is the server root (``https://aiflow.example.com``, with or
+    without a trailing slash); endpoint paths come from :data:`.schema.ENDPOINTS`.
+    """
+
+    def __init__(
+        self, base_url, signer, connect_timeout=5.0, read_timeout=30.0, session=None
+    ):
+        if not isinstance(base_url, str) or not base_url.startswith(
+            ("http://", "https://")
+        ):
+            raise ValueError("the aiflow base URL must start with http:// or https://")
+        self.base_url = base_url.rstrip("/")
+        self.signer = signer
+        self.connect_timeout = float(connect_timeout)
+        self.read_timeout = float(read_timeout)
+        self._own_session = session is None
+        self.session = session if session is not None else requests.Session()
+
+    def close(self):
+        if self._own_session:
+            self.session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def url_for(self, endpoint_name):
+        return self.base_url + ENDPOINTS[endpoint_name].path
+
+    # -- the one generic call ----------------------------------------------------
+    def call(self, endpoint_name, payload, *, check=True):
+        """Send ``payload`` to endpoint ``endpoint_name`` and return aiflow's ``data``.
+
+        ``check=False`` skips schema validation (only for exercising the
+        server's own checks); the payload is still signed and sent as is.
+        """
+        endpoint = ENDPOINTS[endpoint_name]
+        if check:
+            validate(endpoint_name, payload)
+        body = encode_body(payload)
+        try:
+            signature = self.signer.sign(body)
+        except VendorSdkUnavailable as exc:
+            raise PermanentError(
+                f"cannot sign the request: the vendor signing SDK is unavailable ({exc})",
+                reason=REASON_SIGNATURE,
+            ) from None
+        headers = {
+            "Content-Type": CONTENT_TYPE,
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+            SIGNATURE_HEADER: signature,
+        }
+        url = self.base_url + endpoint.path
+        try:
+            response = self.session.request(
+                endpoint.method,
+                url,
+                data=body,
+                headers=headers,
+                timeout=(self.connect_timeout, self.read_timeout),
+                allow_redirects=False,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise PermanentError(
+                f"TLS handshake with aiflow at {self.base_url} failed: {_brief(exc)}",
+                reason=REASON_TLS,
+            ) from None
+        except requests.exceptions.ConnectTimeout:
+            raise RetryableError(
+                f"connecting to aiflow at {self.base_url} timed out "
+                f"after {self.connect_timeout:g} s",
+                reason=REASON_TIMEOUT,
+            ) from None
+        except requests.exceptions.ReadTimeout:
+            raise self._read_timeout(endpoint) from None
+        except requests.exceptions.ConnectionError as exc:
+            if _is_read_timeout(exc):  # timed out while reading the body
+                raise self._read_timeout(endpoint) from None
+            raise RetryableError(
+                f"cannot reach aiflow at {self.base_url}: {_brief(exc)}",
+                reason=REASON_UNREACHABLE,
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            # e.g. the connection dropped in the middle of the answer
+            raise RetryableError(
+                f"the exchange with aiflow at {self.base_url} broke off: {_brief(exc)}",
+                reason=REASON_BAD_RESPONSE,
+            ) from None
+        with response:
+            return self._outcome(endpoint, response)
+
+    def _read_timeout(self, endpoint):
+        return RetryableError(
+            f"aiflow did not answer {endpoint.method} {endpoint.path} "
+            f"within {self.read_timeout:g} s",
+            reason=REASON_TIMEOUT,
+        )
+
+    def _outcome(self, endpoint, response):
+        code = response.status_code
+        envelope = _envelope(response)
+        detail = _aiflow_detail(envelope)
+        where = f"{endpoint.method} {endpoint.path}"
+        _logger.debug(
+            "aiflow %s -> HTTP %s, status %s", where, code, detail.get("status")
+        )
+        if code in (401, 403):
+            raise PermanentError(
+                f"aiflow refused the signature of {where} (HTTP {code}){_said(envelope)}; "
+                "check the enterprise code, app id, app secret and signing method",
+                reason=REASON_SIGNATURE,
+                http_status=code,
+                **detail,
+            )
+        if code == 429 or code >= 500:
+            raise RetryableError(
+                f"aiflow is unavailable for {where} (HTTP {code}){_said(envelope)}",
+                reason=REASON_SERVER,
+                http_status=code,
+                **detail,
+            )
+        if 400 <= code < 500:
+            raise PermanentError(
+                f"aiflow rejected {where} (HTTP {code}){_said(envelope)}",
+                reason=REASON_REJECTED,
+                http_status=code,
+                **detail,
+            )
+        if 300 <= code < 400:
+            location = response.headers.get("Location", "")
+            raise PermanentError(
+                f"aiflow answered {where} with a redirect (HTTP {code}) to "
+                f"{location or 'nowhere'}; check the aiflow base URL",
+                reason=REASON_BAD_RESPONSE,
+                http_status=code,
+            )
+        if envelope is None:
+            raise RetryableError(
+                f"aiflow's answer to {where} (HTTP {code}) is not the expected "
+                f"JSON envelope: {_excerpt(response)}",
+                reason=REASON_BAD_RESPONSE,
+                http_status=code,
+            )
+        status = envelope["status"]
+        if status == STATUS_OK:
+            data = envelope.get("data")
+            return {} if data is None else data
+        if status in (STATUS_BAD_PARAMETER, STATUS_UNSUPPORTED):
+            raise PermanentError(
+                f"aiflow rejected {where} (status {status}){_said(envelope)}",
+                reason=REASON_REJECTED,
+                http_status=code,
+                **detail,
+            )
+        raise RetryableError(
+            f"aiflow failed on {where} (status {status}){_said(envelope)}",
+            reason=REASON_SERVER,
+            http_status=code,
+            **detail,
+        )
+
+    # -- one method per endpoint ---------------------------------------------------
+    def sync_departments(self, departments):
+        """Spec 2.1; ``departments`` must already be in parents-first order."""
+        return self.call("department_sync", {"departments": list(departments)})
+
+    def sync_users(self, users):
+        """Spec 2.2; ``users`` must already be in supervisor-first order."""
+        return self.call("user_sync", {"users": list(users)})
+
+    def create_third_party_flow(self, flow):
+        """Spec 4.1; returns ``{"flowCode", "flowVersion"}``."""
+        return self.call("flow_create_third_party", flow)
+
+    def online_third_party_flow(self, flow_version):
+        """Spec 4.2: ``{"flowCode", "flowVersion", "updateDesc"}``."""
+        return self.call("flow_online_third_party", flow_version)
+
+    def sync_order_tasks(self, order):
+        """Spec 4.3: one order with its tasks (todo and done)."""
+        return self.call("order_task_sync", order)
+
+    def create_flow(self, flow):
+        """Spec 5.1.1: flow with form schema and BPMN XML."""
+        return self.call("flow_create", flow)
+
+    def update_flow(self, flow):
+        """Spec 5.1.2 (PUT): same fields as create_flow, ``flowCode`` names the flow."""
+        return self.call("flow_update", flow)
+
+    def publish_flow(self, flow_version):
+        """Spec 5.1.3: ``{"flowCode", "flowVersion", "updateDesc"}``."""
+        return self.call("flow_publish", flow_version)
+
+    def sync_form(self, form):
+        """Spec 5.2: ``syncType`` CREATE / UPDATE / DELETE."""
+        return self.call("form_sync", form)
+
+    def sync_approval_log(self, approval_log):
+        """Spec 5.3: ``{"orderId", "businessKey", "logs": [...]}``."""
+        return self.call("approval_log_sync", approval_log)
+
+    def ping(self):
+        """A signed, empty department sync: proves URL, credentials and signing, changes nothing."""
+        return self.sync_departments([])
+
+
+def _is_read_timeout(exc):
+    # requests reports a timeout while reading the body (after the headers) as a
+    # ConnectionError wrapping urllib3's ReadTimeoutError.
+    return any(isinstance(arg, ReadTimeoutError) for arg in exc.args)
+
+
+def _brief(exc, limit=300):
+    """A short one-line description of a requests exception (never carries headers)."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _excerpt(response, limit=200):
+    text = " ".join(response.text.split()) if response.content else "(empty body)"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
