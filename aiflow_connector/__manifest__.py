@@ -12,7 +12,12 @@
     "depends": ["base", "mail", "hr"],
     "external_dependencies": {"python": ["requests", "pycryptodome"]},
     "data": [
+        "security/aiflow_connector_security.xml",
+        "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
+        "data/ir_config_parameter_data.xml",
+        "views/res_config_settings_views.xml",
+        "views/aiflow_menus.xml",
     ],
     "post_init_hook": "post_init_hook",
     "installable": True,

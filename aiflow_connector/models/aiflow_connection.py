@@ -1,0 +1,233 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+import logging
+
+import pytz
+import requests
+
+from odoo import api, models
+from odoo.exceptions import UserError
+
+from ..protocol import errors
+from ..protocol.signing import (
+    METHOD_BUILTIN,
+    METHOD_SDK,
+    Credential,
+    Signer,
+    VendorSdkUnavailable,
+    vendor_sdk_error,
+)
+
+_logger = logging.getLogger(__name__)
+
+PARAM_PREFIX = "aiflow_connector."
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_READ_TIMEOUT = 30.0
+TRUE_WORDS = ("1", "true", "yes", "on")
+
+
+def _seconds(value, default):
+    """A positive number of seconds from a stored parameter, else ``default``."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return default
+    return seconds if seconds > 0 else default
+
+
+def _format_seconds(seconds):
+    return f"{seconds:g}"
+
+
+class AiflowConnection(models.AbstractModel):
+    """The Odoo side of the connection: settings in, protocol objects out."""
+
+    _name = "aiflow.connection"
+    _description = "aiflow Connection"
+
+    @api.model
+    def _aiflow_settings(self):
+        """All aiflow settings as a dict, read with sudo (secrets included:
+        callers must never log or display them).
+
+        ``oauth_redirect_uris`` is a list (one entry per stored line);
+        ``oauth_client_id`` falls back to ``app_id``; timeouts are floats.
+        """
+        params = self.env["ir.config_parameter"].sudo()
+
+        def get(name):
+            return (params.get_param(PARAM_PREFIX + name) or "").strip()
+
+        app_id = get("app_id")
+        return {
+            "base_url": get("base_url").rstrip("/"),
+            "enterprise_code": get("enterprise_code"),
+            "app_id": app_id,
+            "app_secret": get("app_secret"),
+            "oauth_client_id": get("oauth_client_id") or app_id,
+            "oauth_client_secret": get("oauth_client_secret"),
+            "oauth_redirect_uris": [
+                line.strip()
+                for line in get("oauth_redirect_uris").splitlines()
+                if line.strip()
+            ],
+            "timezone": get("timezone") or DEFAULT_TIMEZONE,
+            "sync_enabled": get("sync_enabled").lower() in TRUE_WORDS,
+            "signing_method": get("signing_method") or METHOD_BUILTIN,
+            "connect_timeout": _seconds(
+                get("connect_timeout"), DEFAULT_CONNECT_TIMEOUT
+            ),
+            "read_timeout": _seconds(get("read_timeout"), DEFAULT_READ_TIMEOUT),
+        }
+
+    @api.model
+    def _aiflow_timezone(self):
+        """Name of the timezone used for times on the wire."""
+        name = self._aiflow_settings()["timezone"]
+        if name not in pytz.all_timezones_set:
+            _logger.warning(
+                "aiflow_connector.timezone %r is not a known timezone; using %s",
+                name,
+                DEFAULT_TIMEZONE,
+            )
+            return DEFAULT_TIMEZONE
+        return name
+
+    def _aiflow_setting_labels(self):
+        return {
+            "base_url": self.env._("aiflow Base URL"),
+            "enterprise_code": self.env._("Enterprise Code"),
+            "app_id": self.env._("App ID"),
+            "app_secret": self.env._("App Secret"),
+        }
+
+    def _aiflow_require(self, settings, names):
+        labels = self._aiflow_setting_labels()
+        missing = [labels[name] for name in names if not settings[name]]
+        if missing:
+            raise UserError(
+                self.env._(
+                    "aiflow is not configured: %(missing)s missing. Set it in "
+                    "Settings > aiflow.",
+                    missing=", ".join(missing),
+                )
+            )
+
+    def _aiflow_sdk_unavailable_message(self, reason):
+        return self.env["res.config.settings"]._aiflow_sdk_unavailable_message(
+            reason
+        )
+
+    @api.model
+    def _aiflow_signer(self, settings=None):
+        """The :class:`Signer` for the configured credential and method."""
+        settings = settings or self._aiflow_settings()
+        self._aiflow_require(settings, ("enterprise_code", "app_id", "app_secret"))
+        method = settings["signing_method"]
+        if method not in (METHOD_BUILTIN, METHOD_SDK):
+            raise UserError(
+                self.env._(
+                    "Unknown aiflow signing method %(method)s: choose one in "
+                    "Settings > aiflow.",
+                    method=method,
+                )
+            )
+        if method == METHOD_SDK:
+            reason = vendor_sdk_error()
+            if reason:
+                raise UserError(self._aiflow_sdk_unavailable_message(reason))
+        credential = Credential(
+            enterprise_code=settings["enterprise_code"],
+            app_id=settings["app_id"],
+            app_secret=settings["app_secret"],
+        )
+        return Signer(credential, method=method)
+
+    @api.model
+    def _aiflow_client(self, settings=None):
+        """An :class:`AiflowClient` built from the saved settings.
+
+        Raises a UserError naming what is missing when aiflow is not
+        configured.
+        """
+        from ..protocol.client import AiflowClient
+
+        settings = settings or self._aiflow_settings()
+        self._aiflow_require(
+            settings, ("base_url", "enterprise_code", "app_id", "app_secret")
+        )
+        return AiflowClient(
+            settings["base_url"],
+            self._aiflow_signer(settings),
+            connect_timeout=settings["connect_timeout"],
+            read_timeout=settings["read_timeout"],
+        )
+
+    @api.model
+    def _aiflow_error_message(self, error, settings=None):
+        """What an :class:`AiflowError` means, in the user's language.
+
+        Never contains a secret: only the base URL, timeouts, statuses and
+        aiflow's own ``msg``.
+        """
+        settings = settings or self._aiflow_settings()
+        url = settings["base_url"]
+        reason = error.reason
+        if reason == errors.REASON_UNREACHABLE:
+            return self.env._(
+                "Unreachable: aiflow could not be reached at %(url)s. Check the "
+                "base URL and that the Odoo server can connect to it.",
+                url=url,
+            )
+        if reason == errors.REASON_TLS:
+            return self.env._(
+                "TLS error: no secure connection could be made to %(url)s "
+                "(check http:// versus https:// and the server certificate). "
+                "Details: %(details)s",
+                url=url,
+                details=error.message,
+            )
+        if reason == errors.REASON_TIMEOUT:
+            connect = isinstance(error.__cause__, requests.exceptions.ConnectTimeout)
+            seconds = settings["connect_timeout" if connect else "read_timeout"]
+            return self.env._(
+                "Timeout: aiflow at %(url)s did not answer within %(seconds)s s.",
+                url=url,
+                seconds=_format_seconds(seconds),
+            )
+        if reason == errors.REASON_SIGNATURE:
+            return self.env._(
+                "Signature rejected: aiflow refused the request signature. Check "
+                "the enterprise code, app ID and app secret (and the signing "
+                "method)."
+            )
+        return self.env._(
+            "Error from aiflow: %(msg)s (HTTP status %(http_status)s, aiflow "
+            "status %(status)s).",
+            msg=error.msg or error.message,
+            http_status=error.http_status if error.http_status is not None else "-",
+            status=error.status if error.status is not None else "-",
+        )
+
+    @api.model
+    def _aiflow_test_connection(self):
+        """Ping aiflow with the saved settings: ``(ok, message)``.
+
+        The ping is a signed empty department sync, which changes nothing in
+        aiflow.
+        """
+        settings = self._aiflow_settings()
+        try:
+            client = self._aiflow_client(settings)
+            client.ping()
+        except UserError as exc:
+            return False, exc.args[0]
+        except VendorSdkUnavailable as exc:
+            return False, self._aiflow_sdk_unavailable_message(str(exc))
+        except errors.AiflowError as exc:
+            return False, self._aiflow_error_message(exc, settings)
+        return True, self.env._(
+            "OK: aiflow at %(url)s accepted the signed request.",
+            url=settings["base_url"],
+        )

@@ -1,0 +1,256 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+from urllib.parse import urlsplit
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from odoo.addons.base.models.res_partner import _tz_get
+
+from ..protocol.signing import METHOD_BUILTIN, METHOD_SDK, vendor_sdk_error
+
+PARAM_PREFIX = "aiflow_connector."
+
+# Paths Odoo serves for aiflow; the integrator enters them in aiflow.
+ODOO_ENDPOINT_PATHS = {
+    "aiflow_url_oauth_authorize": "/odoo/api/oauth2/authorize",
+    "aiflow_url_oauth_token": "/odoo/api/oauth2/token",
+    "aiflow_url_oauth_userinfo": "/odoo/api/oauth2/userinfo",
+    "aiflow_url_workflow_receive": "/odoo/api/workflow/receive",
+    "aiflow_url_approval_log": "/odoo/api/workflow/approval/log",
+}
+
+
+def is_http_url(value):
+    """True for an absolute http(s) URL with a host."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    aiflow_base_url = fields.Char(
+        string="aiflow Base URL",
+        config_parameter=PARAM_PREFIX + "base_url",
+        help="Address of the aiflow process center, e.g. https://aiflow.example.com",
+    )
+    aiflow_enterprise_code = fields.Char(
+        string="Enterprise Code",
+        config_parameter=PARAM_PREFIX + "enterprise_code",
+        help="Enterprise code aiflow assigned to this company.",
+    )
+    aiflow_app_id = fields.Char(
+        string="App ID",
+        config_parameter=PARAM_PREFIX + "app_id",
+        help="Application ID aiflow assigned to this Odoo.",
+    )
+    aiflow_app_secret = fields.Char(
+        string="App Secret",
+        config_parameter=PARAM_PREFIX + "app_secret",
+        groups="base.group_system",
+        help="Shared secret that signs every request between Odoo and aiflow.",
+    )
+    aiflow_oauth_client_id = fields.Char(
+        string="OAuth Client ID",
+        config_parameter=PARAM_PREFIX + "oauth_client_id",
+        help="Client ID aiflow sends when users log in with their Odoo account. "
+        "Defaults to the App ID when empty.",
+    )
+    aiflow_oauth_client_secret = fields.Char(
+        string="OAuth Client Secret",
+        config_parameter=PARAM_PREFIX + "oauth_client_secret",
+        groups="base.group_system",
+        help="Client secret aiflow uses at the Odoo token endpoint.",
+    )
+    aiflow_oauth_redirect_uris = fields.Text(
+        string="OAuth Redirect URIs",
+        config_parameter=PARAM_PREFIX + "oauth_redirect_uris",
+        help="aiflow callback addresses allowed after login, one per line. "
+        "A redirect URI must match one of them exactly.",
+    )
+    aiflow_timezone = fields.Selection(
+        _tz_get,
+        string="aiflow Timezone",
+        config_parameter=PARAM_PREFIX + "timezone",
+        default="Asia/Shanghai",
+        help="Timezone of the times exchanged with aiflow (yyyy-MM-dd HH:mm:ss).",
+    )
+    aiflow_sync_enabled = fields.Boolean(
+        string="Synchronise with aiflow",
+        config_parameter=PARAM_PREFIX + "sync_enabled",
+        help="Send departments, users and approvals to aiflow. "
+        "Turn on once the connection test succeeds.",
+    )
+    aiflow_signing_method = fields.Selection(
+        [
+            (METHOD_BUILTIN, "Built-in (HMAC-SHA256)"),
+            (METHOD_SDK, "Vendor SDK (aflow-client-python)"),
+        ],
+        string="Signing Method",
+        config_parameter=PARAM_PREFIX + "signing_method",
+        default=METHOD_BUILTIN,
+        help="How the A-Signature header is computed. The vendor SDK must be "
+        "installed in Odoo's Python environment to be chosen.",
+    )
+    aiflow_signing_warning = fields.Char(
+        string="Signing Warning",
+        compute="_compute_aiflow_signing_warning",
+    )
+    aiflow_connect_timeout = fields.Integer(
+        string="Connect Timeout (s)",
+        config_parameter=PARAM_PREFIX + "connect_timeout",
+        default=5,
+        help="Seconds to wait for a connection to aiflow.",
+    )
+    aiflow_read_timeout = fields.Integer(
+        string="Read Timeout (s)",
+        config_parameter=PARAM_PREFIX + "read_timeout",
+        default=30,
+        help="Seconds to wait for aiflow's answer once connected.",
+    )
+    aiflow_url_oauth_authorize = fields.Char(
+        string="Authorization Endpoint",
+        compute="_compute_aiflow_odoo_urls",
+    )
+    aiflow_url_oauth_token = fields.Char(
+        string="Token Endpoint",
+        compute="_compute_aiflow_odoo_urls",
+    )
+    aiflow_url_oauth_userinfo = fields.Char(
+        string="User Info Endpoint",
+        compute="_compute_aiflow_odoo_urls",
+    )
+    aiflow_url_workflow_receive = fields.Char(
+        string="Workflow Event URL",
+        compute="_compute_aiflow_odoo_urls",
+    )
+    aiflow_url_approval_log = fields.Char(
+        string="Approval Log URL",
+        compute="_compute_aiflow_odoo_urls",
+    )
+
+    @api.depends("aiflow_signing_method")
+    def _compute_aiflow_signing_warning(self):
+        for settings in self:
+            reason = (
+                vendor_sdk_error()
+                if settings.aiflow_signing_method == METHOD_SDK
+                else None
+            )
+            settings.aiflow_signing_warning = (
+                self._aiflow_sdk_unavailable_message(reason) if reason else False
+            )
+
+    def _compute_aiflow_odoo_urls(self):
+        base = (
+            self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
+        ).rstrip("/")
+        for settings in self:
+            for field_name, path in ODOO_ENDPOINT_PATHS.items():
+                settings[field_name] = base + path
+
+    def _aiflow_sdk_unavailable_message(self, reason):
+        return self.env._(
+            "The vendor SDK aflow-client-python (from auth import ASign, "
+            "Credential) cannot be imported: %(reason)s. Install it in Odoo's "
+            "Python environment or choose the built-in signing method.",
+            reason=reason,
+        )
+
+    def _aiflow_timeout_message(self, key, value):
+        if key == "connect_timeout":
+            return self.env._(
+                "The aiflow connect timeout must be a positive number of seconds "
+                "(got %(value)s).",
+                value=value,
+            )
+        return self.env._(
+            "The aiflow read timeout must be a positive number of seconds "
+            "(got %(value)s).",
+            value=value,
+        )
+
+    def _aiflow_current(self, name):
+        return self.env["ir.config_parameter"].sudo().get_param(PARAM_PREFIX + name)
+
+    def _aiflow_check_and_normalize(self):
+        """Refuse invalid aiflow values before anything is stored.
+
+        Only values that differ from the stored ones are checked, so an
+        unrelated General Settings save is never blocked by the state of the
+        Odoo server (e.g. the vendor SDK removed after it was chosen).
+        """
+        for settings in self:
+            base_url = (settings.aiflow_base_url or "").strip().rstrip("/")
+            if base_url != (settings._aiflow_current("base_url") or ""):
+                if base_url and not is_http_url(base_url):
+                    raise ValidationError(
+                        self.env._(
+                            "The aiflow base URL must start with http:// or "
+                            "https:// and name a host, e.g. "
+                            "https://aiflow.example.com (got %(url)s).",
+                            url=base_url,
+                        )
+                    )
+                settings.aiflow_base_url = base_url or False
+
+            uris = [
+                line.strip()
+                for line in (settings.aiflow_oauth_redirect_uris or "").splitlines()
+                if line.strip()
+            ]
+            redirect_uris = "\n".join(uris)
+            if redirect_uris != (settings._aiflow_current("oauth_redirect_uris") or ""):
+                for uri in uris:
+                    if not is_http_url(uri):
+                        raise ValidationError(
+                            self.env._(
+                                "Each OAuth redirect URI must be an absolute "
+                                "http:// or https:// address (got %(uri)s).",
+                                uri=uri,
+                            )
+                        )
+                settings.aiflow_oauth_redirect_uris = redirect_uris or False
+
+            timeouts = (
+                ("aiflow_connect_timeout", "connect_timeout"),
+                ("aiflow_read_timeout", "read_timeout"),
+            )
+            for field_name, key in timeouts:
+                value = settings[field_name]
+                if str(value) != (settings._aiflow_current(key) or "") and value <= 0:
+                    raise ValidationError(settings._aiflow_timeout_message(key, value))
+
+            if (
+                settings.aiflow_signing_method == METHOD_SDK
+                and settings._aiflow_current("signing_method") != METHOD_SDK
+            ):
+                reason = vendor_sdk_error()
+                if reason:
+                    raise UserError(self._aiflow_sdk_unavailable_message(reason))
+
+    def set_values(self):
+        self._aiflow_check_and_normalize()
+        return super().set_values()
+
+    def action_aiflow_test_connection(self):
+        """Ping aiflow with the saved settings and tell the admin what happened."""
+        if not self.env.user._is_system():
+            raise AccessError(
+                self.env._("Only Settings administrators can test the aiflow connection.")
+            )
+        ok, message = self.env["aiflow.connection"]._aiflow_test_connection()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("aiflow connection test"),
+                "message": message,
+                "type": "success" if ok else "danger",
+                "sticky": not ok,
+            },
+        }
