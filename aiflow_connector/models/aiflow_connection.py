@@ -3,12 +3,12 @@
 import logging
 
 import pytz
-import requests
 
 from odoo import api, models
 from odoo.exceptions import UserError
 
 from ..protocol import errors
+from ..protocol.client import AiflowClient
 from ..protocol.signing import (
     METHOD_BUILTIN,
     METHOD_SDK,
@@ -18,9 +18,10 @@ from ..protocol.signing import (
     vendor_sdk_error,
 )
 
+from .res_config_settings import PARAM_PREFIX, is_http_url
+
 _logger = logging.getLogger(__name__)
 
-PARAM_PREFIX = "aiflow_connector."
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 DEFAULT_CONNECT_TIMEOUT = 5.0
 DEFAULT_READ_TIMEOUT = 30.0
@@ -151,12 +152,18 @@ class AiflowConnection(models.AbstractModel):
         Raises a UserError naming what is missing when aiflow is not
         configured.
         """
-        from ..protocol.client import AiflowClient
-
         settings = settings or self._aiflow_settings()
         self._aiflow_require(
             settings, ("base_url", "enterprise_code", "app_id", "app_secret")
         )
+        if not is_http_url(settings["base_url"]):
+            raise UserError(
+                self.env._(
+                    "The aiflow base URL must start with http:// or https:// and "
+                    "name a host, e.g. https://aiflow.example.com (got %(url)s).",
+                    url=settings["base_url"],
+                )
+            )
         return AiflowClient(
             settings["base_url"],
             self._aiflow_signer(settings),
@@ -189,12 +196,12 @@ class AiflowConnection(models.AbstractModel):
                 details=error.message,
             )
         if reason == errors.REASON_TIMEOUT:
-            connect = isinstance(error.__cause__, requests.exceptions.ConnectTimeout)
-            seconds = settings["connect_timeout" if connect else "read_timeout"]
             return self.env._(
-                "Timeout: aiflow at %(url)s did not answer within %(seconds)s s.",
+                "Timeout: aiflow at %(url)s did not answer in time (connect "
+                "timeout %(connect)s s, read timeout %(read)s s).",
                 url=url,
-                seconds=_format_seconds(seconds),
+                connect=_format_seconds(settings["connect_timeout"]),
+                read=_format_seconds(settings["read_timeout"]),
             )
         if reason == errors.REASON_SIGNATURE:
             return self.env._(

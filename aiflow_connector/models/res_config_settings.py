@@ -20,6 +20,8 @@ ODOO_ENDPOINT_PATHS = {
     "aiflow_url_approval_log": "/odoo/api/workflow/approval/log",
 }
 
+SECRET_FIELDS = ("aiflow_app_secret", "aiflow_oauth_client_secret")
+
 
 def is_http_url(value):
     """True for an absolute http(s) URL with a host."""
@@ -66,9 +68,10 @@ class ResConfigSettings(models.TransientModel):
         groups="base.group_system",
         help="Client secret aiflow uses at the Odoo token endpoint.",
     )
+    # Odoo refuses config_parameter on Text fields; get_values/set_values store
+    # it in the same way under aiflow_connector.oauth_redirect_uris.
     aiflow_oauth_redirect_uris = fields.Text(
         string="OAuth Redirect URIs",
-        config_parameter=PARAM_PREFIX + "oauth_redirect_uris",
         help="aiflow callback addresses allowed after login, one per line. "
         "A redirect URI must match one of them exactly.",
     )
@@ -233,9 +236,36 @@ class ResConfigSettings(models.TransientModel):
                 if reason:
                     raise UserError(self._aiflow_sdk_unavailable_message(reason))
 
+    @api.model
+    def default_get(self, fields_list):
+        # Config parameters are read with sudo here: without this check any
+        # user could read the secrets through an RPC call to default_get.
+        self.check_field_access_rights(
+            "read", [name for name in fields_list if name in SECRET_FIELDS]
+        )
+        return super().default_get(fields_list)
+
+    @api.model
+    def get_values(self):
+        res = super().get_values()
+        res["aiflow_oauth_redirect_uris"] = self._aiflow_current(
+            "oauth_redirect_uris"
+        ) or False
+        return res
+
     def set_values(self):
         self._aiflow_check_and_normalize()
-        return super().set_values()
+        res = super().set_values()
+        params = self.env["ir.config_parameter"].sudo()
+        for settings in self:
+            if (settings.aiflow_oauth_redirect_uris or False) != (
+                settings._aiflow_current("oauth_redirect_uris") or False
+            ):
+                params.set_param(
+                    PARAM_PREFIX + "oauth_redirect_uris",
+                    settings.aiflow_oauth_redirect_uris or False,
+                )
+        return res
 
     def action_aiflow_test_connection(self):
         """Ping aiflow with the saved settings and tell the admin what happened."""
