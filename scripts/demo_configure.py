@@ -1,0 +1,35 @@
+"""Configure a demo database to talk to the aiflow sandbox.
+
+Run inside ``odoo-bin shell`` (``env`` is given by the shell); used by
+scripts/run.sh and docker-compose.yml. Values come from the environment so
+that both can point Odoo at their own sandbox address. Settings go through
+``res.config.settings`` so that they are validated and secrets are stored the
+way the Settings form stores them.
+"""
+
+import os
+
+# ruff: noqa: F821  (``env`` is injected by ``odoo-bin shell``)
+
+sandbox_url = os.environ["AIFLOW_SANDBOX_URL"]
+public_sandbox_url = os.environ.get("AIFLOW_SANDBOX_PUBLIC_URL", sandbox_url)
+odoo_url = os.environ["AIFLOW_ODOO_PUBLIC_URL"]
+
+env["ir.config_parameter"].sudo().set_param("web.base.url", odoo_url)
+env["ir.config_parameter"].sudo().set_param("web.base.url.freeze", "True")
+settings = env["res.config.settings"].create(
+    {
+        "aiflow_base_url": sandbox_url,
+        "aiflow_enterprise_code": os.environ["AIFLOW_ENTERPRISE_CODE"],
+        "aiflow_app_id": os.environ["AIFLOW_APP_ID"],
+        "aiflow_app_secret": os.environ["AIFLOW_APP_SECRET"],
+        "aiflow_oauth_client_id": os.environ["AIFLOW_APP_ID"],
+        "aiflow_oauth_client_secret": os.environ["AIFLOW_OAUTH_CLIENT_SECRET"],
+        "aiflow_oauth_redirect_uris": public_sandbox_url.rstrip("/")
+        + "/aflow/api/oauth2/callback",
+        "aiflow_sync_enabled": True,
+    }
+)
+settings.execute()
+env.cr.commit()
+print(f"aiflow_connector configured: aiflow = {sandbox_url}, Odoo = {odoo_url}")

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The pre-commit checkers, run directly (pre-commit cannot fetch its hook
+# repositories everywhere): ruff, pylint-odoo's mandatory checks, OCA's module
+# and PO checks. Installs them into their own virtualenv on first use.
+set -uo pipefail
+REPO_ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+VENV="${AIFLOW_LINT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/aiflow_connector/lint-venv}"
+if [ ! -x "$VENV/bin/pylint" ]; then
+    python3 -m venv "$VENV" && "$VENV/bin/pip" install -q ruff pylint-odoo oca-odoo-pre-commit-hooks \
+        || { echo "could not install the linters" >&2; exit 2; }
+fi
+cd "$REPO_ROOT" || exit 2
+rc=0
+"$VENV/bin/ruff" check . || rc=1
+"$VENV/bin/ruff" format --check . || rc=1
+"$VENV/bin/pylint" --rcfile=.pylintrc-mandatory aiflow_connector || rc=1
+"$VENV/bin/oca-checks-odoo-module" aiflow_connector/__manifest__.py || rc=1
+"$VENV/bin/oca-checks-po" aiflow_connector/i18n/*.po* || rc=1
+exit $rc
