@@ -12,9 +12,6 @@ order, so siblings do too.  It runs in linear time without recursion, so a
 placed (a cycle, an unknown parent, or below one of those) are reported.
 """
 
-from collections import deque
-
-
 class HierarchyError(ValueError):
     """Some records cannot be put in parents-first order.
 
@@ -60,10 +57,10 @@ class HierarchyError(ValueError):
         return "cannot order parents first: " + "; ".join(parts)
 
 
-def _getter(key):
+def _values(items, key):
     if callable(key):
-        return key
-    return lambda item: item.get(key)
+        return [key(item) for item in items]
+    return [item.get(key) for item in items]
 
 
 def _is_root_marker(parent):
@@ -71,6 +68,15 @@ def _is_root_marker(parent):
     if parent is None or parent == "":
         return True
     return isinstance(parent, str) and not parent.strip()
+
+
+# parent_pos markers (a real parent is its position, >= 0)
+_ROOT = -1
+_UNKNOWN = -2
+# depth markers (a placed record has its level, >= 0)
+_UNSEEN = -1
+_ON_WALK = -2
+_BLOCKED = -3
 
 
 def order_parents_first(items, key, parent_key, known=None):
@@ -83,53 +89,76 @@ def order_parents_first(items, key, parent_key, known=None):
     when some items cannot be placed, and ``ValueError`` for an item without id.
     """
     items = list(items)
-    id_of = _getter(key)
-    parent_of = _getter(parent_key)
+    ids = _values(items, key)
+    parents = _values(items, parent_key)
     if not isinstance(known, (set, frozenset, dict)):
         known = set(known or ())
+    count = len(items)
 
-    ids = []
     position = {}
     duplicates = []
-    for index, item in enumerate(items):
-        item_id = id_of(item)
-        if _is_root_marker(item_id):
-            raise ValueError(f"item {index} has no id ({key!r})")
+    for index, item_id in enumerate(ids):
         if item_id in position:
             if item_id not in duplicates:
                 duplicates.append(item_id)
+        elif _is_root_marker(item_id):
+            raise ValueError(f"item {index} has no id ({key!r})")
         else:
             position[item_id] = index
-        ids.append(item_id)
 
-    count = len(items)
-    depth = [-1] * count
-    parent_pos = [None] * count  # position of the parent among items, if there
-    children = {}
+    parent_pos = [_ROOT] * count
     unknown_parents = {}
-    queue = deque()
-    for index, item in enumerate(items):
-        parent = parent_of(item)
-        if _is_root_marker(parent):
-            depth[index] = 0
-            queue.append(index)
-        elif parent in position:
-            parent_pos[index] = position[parent]
-            children.setdefault(position[parent], []).append(index)
-        elif parent in known:
-            depth[index] = 0
-            queue.append(index)
+    for index, parent in enumerate(parents):
+        if parent is None or parent == "":
+            continue
+        found = position.get(parent)
+        if found is not None:
+            parent_pos[index] = found
+        elif parent in known or _is_root_marker(parent):
+            continue
         else:
+            parent_pos[index] = _UNKNOWN
             unknown_parents.setdefault(parent, []).append(ids[index])
 
-    # Breadth-first from the roots; children lists are in input order.
-    while queue:
-        index = queue.popleft()
-        for child in children.get(index, ()):
-            depth[child] = depth[index] + 1
-            queue.append(child)
-
-    cycles = _find_cycles(depth, parent_pos, ids)
+    # Each record's level is one more than its parent's.  Walk up the parent
+    # links until a record whose level is known (or a root), then fill the
+    # levels in on the way back: every record is walked once, so this is
+    # linear, and the explicit list replaces recursion.
+    depth = [_UNSEEN] * count
+    cycles = []
+    for start in range(count):
+        if depth[start] != _UNSEEN:
+            continue
+        walk = []
+        node = start
+        while True:
+            level = depth[node]
+            if level == _ON_WALK:  # came back to the walk: a cycle
+                cycle = walk[walk.index(node):]
+                first = cycle.index(min(cycle))
+                cycles.append([ids[i] for i in cycle[first:] + cycle[:first]])
+                base = _BLOCKED
+                break
+            if level != _UNSEEN:
+                base = level
+                break
+            depth[node] = _ON_WALK
+            walk.append(node)
+            parent = parent_pos[node]
+            if parent == _ROOT:
+                base = -1
+                break
+            if parent == _UNKNOWN:
+                base = _BLOCKED
+                break
+            node = parent
+        if base == _BLOCKED:
+            for node in walk:
+                depth[node] = _BLOCKED
+        else:
+            for node in reversed(walk):
+                base += 1
+                depth[node] = base
 
     blocked = [ids[index] for index in range(count) if depth[index] < 0]
     # A stable sort by level keeps the input order inside each level.
@@ -141,26 +170,3 @@ def order_parents_first(items, key, parent_key, known=None):
     if blocked or duplicates:
         raise HierarchyError(cycles, unknown_parents, duplicates, blocked, ordered)
     return ordered
-
-
-def _find_cycles(depth, parent_pos, ids):
-    """Cycles among the unplaced records (each has at most one parent link)."""
-    cycles = []
-    # 0 unseen, 1 on the walk being followed, 2 finished
-    state = [0] * len(depth)
-    for start in range(len(depth)):
-        if depth[start] >= 0 or state[start]:
-            continue
-        walk = []
-        node = start
-        while node is not None and state[node] == 0:
-            state[node] = 1
-            walk.append(node)
-            node = parent_pos[node]
-        if node is not None and state[node] == 1:
-            cycle = walk[walk.index(node):]
-            first = cycle.index(min(cycle))
-            cycles.append([ids[i] for i in cycle[first:] + cycle[:first]])
-        for visited in walk:
-            state[visited] = 2
-    return cycles
