@@ -21,9 +21,13 @@ def parse_args(argv=None):
     parser.add_argument("--enterprise-code", required=True)
     parser.add_argument("--app-id", required=True)
     parser.add_argument("--app-secret", required=True)
-    parser.add_argument("--odoo-url", required=True, help="where Odoo is, e.g. http://127.0.0.1:8069")
     parser.add_argument(
-        "--oauth-client-id", default=None, help="aiflow's OAuth2 client id at Odoo (default: the app id)"
+        "--odoo-url", required=True, help="where Odoo is, e.g. http://127.0.0.1:8069"
+    )
+    parser.add_argument(
+        "--oauth-client-id",
+        default=None,
+        help="aiflow's OAuth2 client id at Odoo (default: the app id)",
     )
     parser.add_argument("--oauth-client-secret", default="")
     parser.add_argument(
@@ -32,9 +36,17 @@ def parse_args(argv=None):
         help="the URL browsers use to reach the sandbox (default http://HOST:PORT); "
         "the OAuth2 redirect URI is built from it",
     )
-    parser.add_argument("--signing-method", choices=(METHOD_BUILTIN, METHOD_SDK), default=METHOD_BUILTIN)
+    parser.add_argument(
+        "--signing-method", choices=(METHOD_BUILTIN, METHOD_SDK), default=METHOD_BUILTIN
+    )
     parser.add_argument("--verbose", action="store_true", help="log every request")
     return parser.parse_args(argv)
+
+
+def say(line):
+    # stdout, not the log: scripts wait for the first line to learn the URL
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def main(argv=None):
@@ -61,15 +73,17 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     sandbox.start()
-    print(f"aiflow sandbox listening on {sandbox.url}", flush=True)
-    print(f"public URL {sandbox.public_url}; OAuth2 redirect URI "
-          f"{sandbox.oauth_client.redirect_uri}; Odoo at {sandbox.odoo_url}", flush=True)
+    say(f"aiflow sandbox listening on {sandbox.url}")
+    say(
+        f"public URL {sandbox.public_url}; OAuth2 redirect URI "
+        f"{sandbox.oauth_client.redirect_uri}; Odoo at {sandbox.odoo_url}"
+    )
     try:
         while not stopping.wait(0.5):
             pass
     finally:
         sandbox.stop()
-        print("aiflow sandbox stopped", flush=True)
+        say("aiflow sandbox stopped")
     return 0
 
 

@@ -106,9 +106,7 @@ class OdooOAuthClient:
         )
 
     def userinfo(self, access_token):
-        answer = self._post(
-            USERINFO_PATH, headers={"Authorization": f"Bearer {access_token}"}
-        )
+        answer = self._post(USERINFO_PATH, headers={"Authorization": f"Bearer {access_token}"})
         if answer.get("userId") in (None, ""):
             raise OAuthError("invalid_response", "userinfo has no userId")
         return answer
@@ -124,7 +122,9 @@ class OdooOAuthClient:
         try:
             response = requests.post(url, timeout=self.timeout, **kwargs)
         except requests.Timeout as exc:
-            raise OAuthError("temporarily_unavailable", f"Odoo did not answer in time ({path})") from exc
+            raise OAuthError(
+                "temporarily_unavailable", f"Odoo did not answer in time ({path})"
+            ) from exc
         except requests.RequestException as exc:
             raise OAuthError(
                 "temporarily_unavailable", f"Odoo cannot be reached ({path}): {type(exc).__name__}"

@@ -29,7 +29,7 @@ def page(title, body_html):
         "th{text-align:left;padding-right:1em}"
         ".error{color:#a00}</style></head>"
         f"<body><h1>{escape(title)}</h1>{body_html}</body></html>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def index_page(odoo_url):
@@ -53,7 +53,7 @@ def whoami_page(userinfo):
             '<p><a id="login" href="/sandbox/login">Log in with Odoo / 使用 Odoo 账号登录</a></p>',
         )
     rows = "".join(
-        f'<tr><th>{escape(USERINFO_LABELS[field])}</th>'
+        f"<tr><th>{escape(USERINFO_LABELS[field])}</th>"
         f'<td id="{field}">{escape(_text(userinfo.get(field)))}</td></tr>'
         for field in USERINFO_FIELDS
     )

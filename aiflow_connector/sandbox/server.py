@@ -97,7 +97,9 @@ def parse_json(raw):
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+        raise ValueError(
+            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from exc
 
 
 class Exchange:
@@ -145,7 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
     # lingers on a kept-alive socket.
     protocol_version = "HTTP/1.0"
 
-    def log_message(self, format, *args):  # noqa: A002 (stdlib signature)
+    def log_message(self, format, *args):
         _logger.debug("%s - %s", self.address_string(), format % args)
 
     def _dispatch(self, method):
@@ -154,7 +156,9 @@ class _Handler(BaseHTTPRequestHandler):
             reply = sandbox._handle(Exchange(self, method))
         except Exception:
             _logger.exception("sandbox failed on %s %s", method, self.path)
-            reply = json_reply(500, env.failure(env.STATUS_GENERAL, "SANDBOX_BUG", "internal error"))
+            reply = json_reply(
+                500, env.failure(env.STATUS_GENERAL, "SANDBOX_BUG", "internal error")
+            )
         self._send(reply)
 
     def _send(self, reply):
@@ -166,9 +170,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(reply.body)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError) as exc:
             # the client gave up (e.g. its read timeout during a hang)
-            pass
+            _logger.debug("client left before the answer to %s: %s", self.path, exc)
 
     def do_GET(self):
         self._dispatch("GET")
@@ -533,10 +537,15 @@ class SandboxServer:
         try:
             payload = parse_json(exchange.body())
         except ValueError as exc:
-            raise env.ApiError(env.STATUS_INVALID, env.INVALID_JSON, str(exc), http_status=400) from exc
+            raise env.ApiError(
+                env.STATUS_INVALID, env.INVALID_JSON, str(exc), http_status=400
+            ) from exc
         if not isinstance(payload, dict):
             raise env.ApiError(
-                env.STATUS_INVALID, env.INVALID_PARAMETER, "body must be a JSON object", http_status=400
+                env.STATUS_INVALID,
+                env.INVALID_PARAMETER,
+                "body must be a JSON object",
+                http_status=400,
             )
         return payload
 
@@ -549,7 +558,9 @@ class SandboxServer:
                 payload.get("hangSeconds"),
             )
         except ValueError as exc:
-            raise env.ApiError(env.STATUS_INVALID, env.INVALID_PARAMETER, str(exc), http_status=400) from exc
+            raise env.ApiError(
+                env.STATUS_INVALID, env.INVALID_PARAMETER, str(exc), http_status=400
+            ) from exc
         return json_reply(200, env.success({"pendingFailures": self._failures.pending()}))
 
     def _post_down(self, exchange):
@@ -622,7 +633,9 @@ class SandboxServer:
         if not query.get("code"):
             return html_reply(
                 400,
-                pages.error_page("Login refused / 登录被拒绝", "invalid_request", "code is missing"),
+                pages.error_page(
+                    "Login refused / 登录被拒绝", "invalid_request", "code is missing"
+                ),
             )
         client = self.oauth_client
         try:

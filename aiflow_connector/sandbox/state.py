@@ -213,8 +213,7 @@ class SandboxState:
                 if boss == user_id:
                     raise RecordRejected(
                         env.SUPERVISOR_CYCLE,
-                        f"{where}: {supervisor!r} would make user {user_id!r} "
-                        "their own supervisor",
+                        f"{where}: {supervisor!r} would make user {user_id!r} their own supervisor",
                     )
                 boss = users.get(boss, {}).get("directSupervisor") or ""
         users[user_id] = {

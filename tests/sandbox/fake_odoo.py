@@ -31,17 +31,26 @@ class FakeOdoo:
         self.lock = threading.Lock()
         self.authorize_error = None  # e.g. ("access_denied", "user said no")
         self.code = "code-1"
-        self.tokens = {"accessToken": "at-1", "tokenType": "Bearer", "expiresIn": 3600,
-                       "refreshToken": "rt-1"}
-        self.refreshed = {"accessToken": "at-2", "tokenType": "Bearer", "expiresIn": 3600,
-                          "refreshToken": "rt-2"}
+        self.tokens = {
+            "accessToken": "at-1",
+            "tokenType": "Bearer",
+            "expiresIn": 3600,
+            "refreshToken": "rt-1",
+        }
+        self.refreshed = {
+            "accessToken": "at-2",
+            "tokenType": "Bearer",
+            "expiresIn": 3600,
+            "refreshToken": "rt-2",
+        }
         self.token_override = None  # (http_status, payload) answered by /token instead
         self.userinfo = dict(USERINFO)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.block_on_close = False
         self._httpd.fake = self
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self):
@@ -85,14 +94,21 @@ class FakeOdoo:
             return 200, {}, self.userinfo
         if path in ("/odoo/api/workflow/receive", "/odoo/api/workflow/approval/log"):
             if not self.signer.verify(body, headers.get("A-Signature")):
-                return 403, {}, {"status": -4002, "msg": "签名验证失败",
-                                 "data": {"errorCode": "INVALID_SIGNATURE", "errorMessage": "bad"}}
+                return (
+                    403,
+                    {},
+                    {
+                        "status": -4002,
+                        "msg": "签名验证失败",
+                        "data": {"errorCode": "INVALID_SIGNATURE", "errorMessage": "bad"},
+                    },
+                )
             return 200, {}, {"status": 0, "msg": "success", "data": {"success": True}}
         return 404, {}, {"error": "not_found"}
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002
+    def log_message(self, format, *args):
         pass
 
     def _serve(self, method):
@@ -102,8 +118,15 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         fake = self.server.fake
         with fake.lock:
-            fake.requests.append({"method": method, "path": parts.path, "query": query,
-                                  "headers": dict(self.headers), "body": body})
+            fake.requests.append(
+                {
+                    "method": method,
+                    "path": parts.path,
+                    "query": query,
+                    "headers": dict(self.headers),
+                    "body": body,
+                }
+            )
         status, headers, payload = fake.handle(method, parts.path, query, self.headers, body)
         raw = b"" if payload is None else json.dumps(payload, ensure_ascii=False).encode()
         self.send_response(status)

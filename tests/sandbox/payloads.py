@@ -22,8 +22,13 @@ PATHS = {
 
 def department(dept_id, parent_id="", name=None, **extra):
     return dict(
-        {"deptId": dept_id, "deptName": name or f"部门 {dept_id}", "parentId": parent_id,
-         "orderNum": 100, "status": 1},
+        {
+            "deptId": dept_id,
+            "deptName": name or f"部门 {dept_id}",
+            "parentId": parent_id,
+            "orderNum": 100,
+            "status": 1,
+        },
         **extra,
     )
 
@@ -49,10 +54,14 @@ def third_party_flow(flow_code="SALES_ORDER"):
     return {
         "flowCode": flow_code,
         "title": "销售订单审批流程",
-        "initiateUrl": {"h5Url": "https://odoo.example.com/h5/apply",
-                        "webUrl": "https://odoo.example.com/web/apply"},
-        "detailUrl": {"h5Url": "https://odoo.example.com/h5/detail",
-                      "webUrl": "https://odoo.example.com/web/detail"},
+        "initiateUrl": {
+            "h5Url": "https://odoo.example.com/h5/apply",
+            "webUrl": "https://odoo.example.com/web/apply",
+        },
+        "detailUrl": {
+            "h5Url": "https://odoo.example.com/h5/detail",
+            "webUrl": "https://odoo.example.com/web/detail",
+        },
         "groupId": "GROUP001",
         "managerUserCode": "USER001",
         "operationUserCode": "USER002",
@@ -99,8 +108,9 @@ def engine_flow(flow_code="PURCHASE"):
     return {
         "flowCode": flow_code,
         "flowName": "采购审批",
-        "formSchema": {"components": [{"type": "input", "name": "field1", "label": "字段1",
-                                       "required": True}]},
+        "formSchema": {
+            "components": [{"type": "input", "name": "field1", "label": "字段1", "required": True}]
+        },
         "bpmnXml": '<?xml version="1.0" encoding="UTF-8"?><definitions/>',
     }
 
@@ -109,8 +119,11 @@ def form(form_code="SALES_FORM", sync_type="CREATE", name="销售订单表单"):
     return {
         "formCode": form_code,
         "formName": name,
-        "formSchema": {"components": [{"type": "input", "name": "customerName",
-                                       "label": "客户名称", "required": True}]},
+        "formSchema": {
+            "components": [
+                {"type": "input", "name": "customerName", "label": "客户名称", "required": True}
+            ]
+        },
         "syncType": sync_type,
     }
 

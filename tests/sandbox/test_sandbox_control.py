@@ -145,14 +145,18 @@ def test_http_fail_route(sandbox):
     response = requests.post(
         sandbox.url + "/sandbox/fail", json={"count": 1, "mode": "status-1024"}, timeout=5
     )
-    assert response.json()["data"]["pendingFailures"] == [{"mode": "status-1024", "hangSeconds": 35.0}]
+    assert response.json()["data"]["pendingFailures"] == [
+        {"mode": "status-1024", "hangSeconds": 35.0}
+    ]
     assert ping(sandbox).json()["status"] == -1024
     assert ping(sandbox).json()["status"] == 0
 
 
 def test_http_fail_route_hang(sandbox):
     requests.post(
-        sandbox.url + "/sandbox/fail", json={"count": 1, "mode": "hang", "hangSeconds": 1}, timeout=5
+        sandbox.url + "/sandbox/fail",
+        json={"count": 1, "mode": "hang", "hangSeconds": 1},
+        timeout=5,
     )
     with pytest.raises(requests.ReadTimeout):
         ping(sandbox, timeout=(1, 0.5))
@@ -160,7 +164,9 @@ def test_http_fail_route_hang(sandbox):
 
 
 def test_http_fail_route_rejects_unknown_mode(sandbox):
-    response = requests.post(sandbox.url + "/sandbox/fail", json={"count": 1, "mode": "boom"}, timeout=5)
+    response = requests.post(
+        sandbox.url + "/sandbox/fail", json={"count": 1, "mode": "boom"}, timeout=5
+    )
     assert response.status_code == 400
     assert sandbox.state["pendingFailures"] == []
 
@@ -169,7 +175,15 @@ def test_http_state_and_reset(sandbox):
     signed_post(sandbox, DEPT_PATH, {"departments": [department("D1")]})
     sandbox.fail_next(1)
     state = requests.get(sandbox.url + "/sandbox/state", timeout=5).json()
-    assert set(state) >= {"departments", "users", "flows", "orders", "forms", "approval_logs", "calls"}
+    assert set(state) >= {
+        "departments",
+        "users",
+        "flows",
+        "orders",
+        "forms",
+        "approval_logs",
+        "calls",
+    }
     assert state["departments"]["D1"]["deptName"] == "部门 D1"
     assert state["calls"][0]["body"] == {"departments": [department("D1")]}
     assert requests.post(sandbox.url + "/sandbox/reset", timeout=5).json()["status"] == 0

@@ -120,12 +120,20 @@ def test_users_need_a_known_department(sandbox):
 def test_users_need_a_known_supervisor(sandbox):
     sync_departments(sandbox, [department("D1")])
     data = sync_users(
-        sandbox, [user("STAFF", "D1", supervisor="BOSS"), user("BOSS", "D1"),
-                  user("STAFF2", "D1", supervisor="BOSS")]
+        sandbox,
+        [
+            user("STAFF", "D1", supervisor="BOSS"),
+            user("BOSS", "D1"),
+            user("STAFF2", "D1", supervisor="BOSS"),
+        ],
     )
     assert data["successCount"] == 2
     (detail,) = data["failDetails"]
-    assert (detail["index"], detail["id"], detail["errorCode"]) == (0, "STAFF", "SUPERVISOR_NOT_FOUND")
+    assert (detail["index"], detail["id"], detail["errorCode"]) == (
+        0,
+        "STAFF",
+        "SUPERVISOR_NOT_FOUND",
+    )
     assert sandbox.state["users"]["STAFF2"]["directSupervisor"] == "BOSS"
 
 
@@ -133,7 +141,10 @@ def test_supervisor_cycle_is_refused(sandbox):
     sync_departments(sandbox, [department("D1")])
     sync_users(sandbox, [user("A", "D1"), user("B", "D1", supervisor="A")])
     data = sync_users(sandbox, [user("A", "D1", supervisor="B"), user("C", "D1", supervisor="C")])
-    assert [d["errorCode"] for d in data["failDetails"]] == ["SUPERVISOR_CYCLE", "SUPERVISOR_NOT_FOUND"]
+    assert [d["errorCode"] for d in data["failDetails"]] == [
+        "SUPERVISOR_CYCLE",
+        "SUPERVISOR_NOT_FOUND",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -111,7 +111,9 @@ def test_missing_state_is_refused(linked_sandbox, fake_odoo):
 def test_state_cannot_be_replayed(linked_sandbox, fake_odoo):
     _, params = login_redirect(linked_sandbox)
     query = {"code": "code-1", "state": params["state"]}
-    first = requests.get(linked_sandbox.url + CALLBACK, params=query, allow_redirects=False, timeout=5)
+    first = requests.get(
+        linked_sandbox.url + CALLBACK, params=query, allow_redirects=False, timeout=5
+    )
     assert first.status_code == 302
     assert "aiflow_sandbox_session=" in first.headers["Set-Cookie"]
     second = requests.get(linked_sandbox.url + CALLBACK, params=query, timeout=5)
@@ -132,7 +134,9 @@ def test_refused_code_exchange_is_shown(linked_sandbox, fake_odoo):
     fake_odoo.code = "another-code"  # Odoo no longer knows the code it issued
     _, params = login_redirect(linked_sandbox)
     response = requests.get(
-        linked_sandbox.url + CALLBACK, params={"code": "code-1", "state": params["state"]}, timeout=5
+        linked_sandbox.url + CALLBACK,
+        params={"code": "code-1", "state": params["state"]},
+        timeout=5,
     )
     assert response.status_code == 502
     assert 'id="error">invalid_grant<' in response.text
@@ -159,12 +163,16 @@ def test_refresh_answers_the_spec_envelope(linked_sandbox, fake_odoo):
 
 def test_refresh_keeps_the_token_when_odoo_does_not_rotate(linked_sandbox, fake_odoo):
     fake_odoo.refreshed = {"accessToken": "at-3", "tokenType": "Bearer", "expiresIn": 60}
-    data = requests.post(linked_sandbox.url + REFRESH, json={"refreshToken": "rt-1"}, timeout=5).json()
+    data = requests.post(
+        linked_sandbox.url + REFRESH, json={"refreshToken": "rt-1"}, timeout=5
+    ).json()
     assert data["data"] == {"accessToken": "at-3", "refreshToken": "rt-1", "expiresIn": 60}
 
 
 def test_refresh_refused_by_odoo_is_4002_with_its_error(linked_sandbox):
-    answer = requests.post(linked_sandbox.url + REFRESH, json={"refreshToken": "stale"}, timeout=5).json()
+    answer = requests.post(
+        linked_sandbox.url + REFRESH, json={"refreshToken": "stale"}, timeout=5
+    ).json()
     assert answer["status"] == -4002
     assert answer["data"] == {"errorCode": "invalid_grant", "errorMessage": "unknown code or token"}
 

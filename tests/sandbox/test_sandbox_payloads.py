@@ -33,6 +33,7 @@ def assert_invalid(answer, error_code, mentions):
 
 # -- whole-request rejections -------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(PATHS))
 def test_malformed_json_is_refused(sandbox, name):
     answer = call(sandbox, name, b'{"flowCode": "X",')
@@ -100,13 +101,20 @@ def test_bad_enum_in_order_sync(sandbox, field, value):
 
 
 def test_bad_sync_type_is_refused(sandbox):
-    assert_invalid(call(sandbox, "form_sync", form(sync_type="MERGE")), "INVALID_PARAMETER", "syncType")
+    assert_invalid(
+        call(sandbox, "form_sync", form(sync_type="MERGE")), "INVALID_PARAMETER", "syncType"
+    )
 
 
 @pytest.mark.parametrize(
     "value",
-    ["2025/01/24 10:00:00", "2025-01-24T10:00:00", "2025-01-24", "2025-02-30 10:00:00",
-     "2025-01-24 24:00:00"],
+    [
+        "2025/01/24 10:00:00",
+        "2025-01-24T10:00:00",
+        "2025-01-24",
+        "2025-02-30 10:00:00",
+        "2025-01-24 24:00:00",
+    ],
     ids=["slashes", "iso-t", "date-only", "feb-30", "hour-24"],
 )
 def test_bad_time_is_refused(sandbox, value):
@@ -118,11 +126,14 @@ def test_bad_time_is_refused(sandbox, value):
 def test_bad_time_in_approval_log_is_refused(sandbox):
     body = approval_logs()
     body["logs"][0]["handleTime"] = "2025-13-01 10:00:00"
-    assert_invalid(call(sandbox, "approval_log_sync", body), "INVALID_PARAMETER", "logs[0].handleTime")
+    assert_invalid(
+        call(sandbox, "approval_log_sync", body), "INVALID_PARAMETER", "logs[0].handleTime"
+    )
     assert sandbox.state["approval_logs"] == {}
 
 
 # -- third-party flows --------------------------------------------------------
+
 
 def test_create_third_party_counts_versions(sandbox):
     first = call(sandbox, "flow_create_third_party", third_party_flow("SALES"))
@@ -148,7 +159,9 @@ def test_online_third_party(sandbox):
 
 def test_online_unknown_flow_code_is_refused(sandbox):
     assert_invalid(
-        call(sandbox, "flow_online_third_party", version_change("GHOST", 1)), "FLOW_NOT_FOUND", "GHOST"
+        call(sandbox, "flow_online_third_party", version_change("GHOST", 1)),
+        "FLOW_NOT_FOUND",
+        "GHOST",
     )
 
 
@@ -164,23 +177,32 @@ def test_online_unknown_version_is_refused(sandbox):
 
 # -- full-engine flows --------------------------------------------------------
 
+
 def test_update_unknown_flow_is_refused(sandbox):
     assert_invalid(call(sandbox, "flow_update", engine_flow("GHOST")), "FLOW_NOT_FOUND", "GHOST")
     assert sandbox.state["flows"] == {}
 
 
 def test_publish_unknown_flow_is_refused(sandbox):
-    assert_invalid(call(sandbox, "flow_publish", version_change("GHOST", 1)), "FLOW_NOT_FOUND", "GHOST")
+    assert_invalid(
+        call(sandbox, "flow_publish", version_change("GHOST", 1)), "FLOW_NOT_FOUND", "GHOST"
+    )
 
 
 def test_engine_flow_lifecycle(sandbox):
-    assert call(sandbox, "flow_create", engine_flow("BUY"))["data"] == {"flowCode": "BUY", "flowVersion": 1}
+    assert call(sandbox, "flow_create", engine_flow("BUY"))["data"] == {
+        "flowCode": "BUY",
+        "flowVersion": 1,
+    }
     changed = dict(engine_flow("BUY"), flowName="采购审批 v1b")
     # the draft is edited in place
     assert call(sandbox, "flow_update", changed)["data"] == {"flowCode": "BUY", "flowVersion": 1}
     assert call(sandbox, "flow_publish", version_change("BUY", 1))["status"] == 0
     # once published, an update starts a new draft version
-    assert call(sandbox, "flow_update", engine_flow("BUY"))["data"] == {"flowCode": "BUY", "flowVersion": 2}
+    assert call(sandbox, "flow_update", engine_flow("BUY"))["data"] == {
+        "flowCode": "BUY",
+        "flowVersion": 2,
+    }
     flow = sandbox.state["flows"]["BUY"]
     assert flow["versions"]["1"]["definition"]["flowName"] == "采购审批 v1b"
     assert flow["versions"]["1"]["status"] == "online"
@@ -190,8 +212,12 @@ def test_engine_flow_lifecycle(sandbox):
 
 def test_flow_kinds_do_not_mix(sandbox):
     call(sandbox, "flow_create_third_party", third_party_flow("SALES"))
-    assert_invalid(call(sandbox, "flow_publish", version_change("SALES", 1)), "FLOW_TYPE_MISMATCH", "SALES")
-    assert_invalid(call(sandbox, "flow_create", engine_flow("SALES")), "FLOW_TYPE_MISMATCH", "SALES")
+    assert_invalid(
+        call(sandbox, "flow_publish", version_change("SALES", 1)), "FLOW_TYPE_MISMATCH", "SALES"
+    )
+    assert_invalid(
+        call(sandbox, "flow_create", engine_flow("SALES")), "FLOW_TYPE_MISMATCH", "SALES"
+    )
 
 
 def test_flow_update_is_put_only(sandbox):
@@ -203,11 +229,14 @@ def test_flow_update_is_put_only(sandbox):
 
 # -- orders -------------------------------------------------------------------
 
+
 def test_order_sync_upserts_by_order_id(sandbox):
     assert call(sandbox, "order_task_sync", order_tasks(1))["data"] == {"success": True}
     update = order_tasks(1)
     update["orderStatus"], update["orderResult"] = "over", "pass"
-    update["tasks"][0].update(taskStatus="over", taskResult="pass", handleTime="2025-01-24 16:00:00")
+    update["tasks"][0].update(
+        taskStatus="over", taskResult="pass", handleTime="2025-01-24 16:00:00"
+    )
     call(sandbox, "order_task_sync", update)
     orders = sandbox.state["orders"]
     assert list(orders) == ["1"]
@@ -224,6 +253,7 @@ def test_order_needs_an_assignee(sandbox):
 
 
 # -- forms --------------------------------------------------------------------
+
 
 def test_form_update_of_unknown_form_is_refused(sandbox):
     assert_invalid(call(sandbox, "form_sync", form("GHOST", "UPDATE")), "FORM_NOT_FOUND", "GHOST")
@@ -250,6 +280,7 @@ def test_form_lifecycle(sandbox):
 
 # -- approval logs ------------------------------------------------------------
 
+
 def test_approval_logs_are_kept_per_order_once(sandbox):
     call(sandbox, "approval_log_sync", approval_logs(7))
     second = approval_logs(7)
@@ -261,6 +292,7 @@ def test_approval_logs_are_kept_per_order_once(sandbox):
 
 
 # -- the record of calls --------------------------------------------------------
+
 
 def test_calls_record_path_status_and_parsed_body(sandbox):
     call(sandbox, "form_sync", form("F1"))

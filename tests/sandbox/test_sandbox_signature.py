@@ -29,7 +29,9 @@ def test_wrong_secret_is_refused(sandbox):
 
 
 def test_tampered_body_is_refused(sandbox):
-    original = json.dumps({"departments": [department("D1", name="技术部")]}, ensure_ascii=False).encode()
+    original = json.dumps(
+        {"departments": [department("D1", name="技术部")]}, ensure_ascii=False
+    ).encode()
     signature = Signer(sandbox.credential).sign(original)
     tampered = original.replace("技术部".encode(), "财务部".encode())
     response = requests.post(
