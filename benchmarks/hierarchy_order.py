@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aiflow_connector.protocol.hierarchy import order_parents_first  # noqa: E402
+from aiflow_connector.protocol.hierarchy import order_parents_first
 
 GOAL_SECONDS = 1.0
 

@@ -139,12 +139,8 @@ class AiflowClient:
     without a trailing slash); endpoint paths come from :data:`.schema.ENDPOINTS`.
     """
 
-    def __init__(
-        self, base_url, signer, connect_timeout=5.0, read_timeout=30.0, session=None
-    ):
-        if not isinstance(base_url, str) or not base_url.startswith(
-            ("http://", "https://")
-        ):
+    def __init__(self, base_url, signer, connect_timeout=5.0, read_timeout=30.0, session=None):
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError("the aiflow base URL must start with http:// or https://")
         self.base_url = base_url.rstrip("/")
         self.signer = signer
@@ -241,9 +237,7 @@ class AiflowClient:
         envelope = _envelope(response)
         detail = _aiflow_detail(envelope)
         where = f"{endpoint.method} {endpoint.path}"
-        _logger.debug(
-            "aiflow %s -> HTTP %s, status %s", where, code, detail.get("status")
-        )
+        _logger.debug("aiflow %s -> HTTP %s, status %s", where, code, detail.get("status"))
         if code in (401, 403):
             raise PermanentError(
                 f"aiflow refused the signature of {where} (HTTP {code}){_said(envelope)}; "

@@ -12,6 +12,7 @@ order, so siblings do too.  It runs in linear time without recursion, so a
 placed (a cycle, an unknown parent, or below one of those) are reported.
 """
 
+
 class HierarchyError(ValueError):
     """Some records cannot be put in parents-first order.
 
@@ -134,7 +135,7 @@ def order_parents_first(items, key, parent_key, known=None):
         while True:
             level = depth[node]
             if level == _ON_WALK:  # came back to the walk: a cycle
-                cycle = walk[walk.index(node):]
+                cycle = walk[walk.index(node) :]
                 first = cycle.index(min(cycle))
                 cycles.append([ids[i] for i in cycle[first:] + cycle[:first]])
                 base = _BLOCKED
@@ -162,9 +163,7 @@ def order_parents_first(items, key, parent_key, known=None):
 
     blocked = [ids[index] for index in range(count) if depth[index] < 0]
     # A stable sort by level keeps the input order inside each level.
-    placed = sorted(
-        (index for index in range(count) if depth[index] >= 0), key=depth.__getitem__
-    )
+    placed = sorted((index for index in range(count) if depth[index] >= 0), key=depth.__getitem__)
     ordered = [items[index] for index in placed]
 
     if blocked or duplicates:

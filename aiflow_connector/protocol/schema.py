@@ -235,7 +235,7 @@ INBOUND_APPROVAL_LOGS = (
     req(
         "logs",
         ARRAY,
-        item=_element(OBJECT, fields=APPROVAL_LOG + (opt("formData", OBJECT),)),
+        item=_element(OBJECT, fields=(*APPROVAL_LOG, opt("formData", OBJECT))),
     ),
 )
 
@@ -284,14 +284,10 @@ ENDPOINTS = {
             "/aflow/api/flow/online_third_party",
             fields=FLOW_VERSION_CHANGE,
         ),
-        Endpoint(
-            "order_task_sync", "POST", "/aflow/api/order/sync/task", fields=ORDER_TASKS
-        ),
+        Endpoint("order_task_sync", "POST", "/aflow/api/order/sync/task", fields=ORDER_TASKS),
         Endpoint("flow_create", "POST", "/aflow/api/flow/create", fields=FLOW_DEFINITION),
         Endpoint("flow_update", "PUT", "/aflow/api/flow/update", fields=FLOW_DEFINITION),
-        Endpoint(
-            "flow_publish", "POST", "/aflow/api/flow/publish", fields=FLOW_VERSION_CHANGE
-        ),
+        Endpoint("flow_publish", "POST", "/aflow/api/flow/publish", fields=FLOW_VERSION_CHANGE),
         Endpoint("form_sync", "POST", "/aflow/api/form/sync", fields=FORM),
         Endpoint(
             "approval_log_sync",
@@ -369,9 +365,7 @@ def _join(path, name):
 
 def _wrong_type(path, rule, value):
     expected = STRING if rule.kind == TIME else rule.kind
-    raise PayloadError(
-        path, f"wrong type: expected {expected}, got {_json_type(value)}"
-    )
+    raise PayloadError(path, f"wrong type: expected {expected}, got {_json_type(value)}")
 
 
 def _check_value(path, rule, value):
@@ -439,9 +433,7 @@ def validate(name, payload):
     """Raise PayloadError for the first rule of endpoint ``name`` that ``payload`` breaks."""
     endpoint = _endpoint(name)
     if not isinstance(payload, dict):
-        raise PayloadError(
-            "(body)", f"wrong type: expected Object, got {_json_type(payload)}"
-        )
+        raise PayloadError("(body)", f"wrong type: expected Object, got {_json_type(payload)}")
     _check_fields("", endpoint.fields, payload)
 
 

@@ -5,8 +5,20 @@ import copy
 SAMPLES = {
     "department_sync": {
         "departments": [
-            {"deptId": "DEPT001", "deptName": "技术部", "parentId": "", "orderNum": 100, "status": 1},
-            {"deptId": "DEPT002", "deptName": "开发组", "parentId": "DEPT001", "orderNum": 101, "status": 1},
+            {
+                "deptId": "DEPT001",
+                "deptName": "技术部",
+                "parentId": "",
+                "orderNum": 100,
+                "status": 1,
+            },
+            {
+                "deptId": "DEPT002",
+                "deptName": "开发组",
+                "parentId": "DEPT001",
+                "orderNum": 101,
+                "status": 1,
+            },
             {"deptId": "DEPT003", "deptName": "测试组", "parentId": "DEPT001", "deptCode": "QA"},
         ]
     },
@@ -53,7 +65,11 @@ SAMPLES = {
         "allowedApplyRule": {"allowedApplyType": "all", "userCodes": [], "deptCodes": []},
         "allowedManageRule": {"allowedApplyType": "all"},
     },
-    "flow_online_third_party": {"flowCode": "SALES_ORDER", "flowVersion": 1, "updateDesc": "初始版本上线"},
+    "flow_online_third_party": {
+        "flowCode": "SALES_ORDER",
+        "flowVersion": 1,
+        "updateDesc": "初始版本上线",
+    },
     "order_task_sync": {
         "orderId": 123456,
         "orderStatus": "ing",
@@ -84,7 +100,9 @@ SAMPLES = {
     "flow_create": {
         "flowCode": "FLOW001",
         "flowName": "请假流程",
-        "formSchema": {"components": [{"type": "input", "name": "field1", "label": "字段1", "required": True}]},
+        "formSchema": {
+            "components": [{"type": "input", "name": "field1", "label": "字段1", "required": True}]
+        },
         "bpmnXml": '<?xml version="1.0" encoding="UTF-8"?><definitions/>',
     },
     "flow_update": {
@@ -97,7 +115,11 @@ SAMPLES = {
     "form_sync": {
         "formCode": "SALES_FORM",
         "formName": "销售订单表单",
-        "formSchema": {"components": [{"type": "number", "name": "amount", "label": "订单金额", "required": True}]},
+        "formSchema": {
+            "components": [
+                {"type": "number", "name": "amount", "label": "订单金额", "required": True}
+            ]
+        },
         "syncType": "CREATE",
     },
     "approval_log_sync": {

@@ -61,7 +61,10 @@ def test_ping_is_signed_and_changes_nothing(sandbox, client):
 
 
 def test_sync_departments_in_hierarchy_order(sandbox, client):
-    departments = [{"deptId": f"D{i}", "deptName": f"部门{i}", "parentId": f"D{i // 3}" if i else ""} for i in range(40)]
+    departments = [
+        {"deptId": f"D{i}", "deptName": f"部门{i}", "parentId": f"D{i // 3}" if i else ""}
+        for i in range(40)
+    ]
     random.Random(3).shuffle(departments)
     ordered = order_parents_first(departments, "deptId", "parentId")
     data = client.sync_departments(ordered)
@@ -120,7 +123,11 @@ def test_create_update_publish_flow(sandbox, client):
     updated = client.update_flow(sample("flow_update"))
     assert updated == {"flowCode": "FLOW001", "flowVersion": 1}
     call = last_call(sandbox)
-    assert (call["method"], call["path"], call["signatureValid"]) == ("PUT", "/aflow/api/flow/update", True)
+    assert (call["method"], call["path"], call["signatureValid"]) == (
+        "PUT",
+        "/aflow/api/flow/update",
+        True,
+    )
     assert client.publish_flow({"flowCode": "FLOW001", "flowVersion": 1}) == {"success": True}
     flow = sandbox.state["flows"]["FLOW001"]
     assert flow["versions"]["1"]["definition"]["flowName"] == "请假流程 v2"
@@ -132,7 +139,11 @@ def test_sync_form(sandbox, client):
     update = dict(sample("form_sync"), syncType="UPDATE", formName="销售订单表单 v2")
     client.sync_form(update)
     form = sandbox.state["forms"]["SALES_FORM"]
-    assert (form["formName"], form["lastSyncType"], form["status"]) == ("销售订单表单 v2", "UPDATE", "active")
+    assert (form["formName"], form["lastSyncType"], form["status"]) == (
+        "销售订单表单 v2",
+        "UPDATE",
+        "active",
+    )
 
 
 def test_sync_approval_log(sandbox, client):
@@ -144,7 +155,7 @@ def test_sync_approval_log(sandbox, client):
 
 def test_body_received_is_the_body_sent(sandbox, client):
     order = sample("order_task_sync")
-    order["tasks"][0]["taskName"] = "审批 \"引号\" \\ 反斜杠 ✓ 🚀"
+    order["tasks"][0]["taskName"] = '审批 "引号" \\ 反斜杠 ✓ 🚀'
     client.sync_order_tasks(order)
     call = last_call(sandbox)
     assert call["signatureValid"] is True
@@ -175,7 +186,11 @@ def test_status_1024_is_retryable_then_succeeds(sandbox, client):
     sandbox.fail_next(1, mode="status-1024")
     with pytest.raises(RetryableError) as info:
         client.sync_form(sample("form_sync"))
-    assert (info.value.reason, info.value.status, info.value.http_status) == (REASON_SERVER, -1024, 200)
+    assert (info.value.reason, info.value.status, info.value.http_status) == (
+        REASON_SERVER,
+        -1024,
+        200,
+    )
     assert info.value.msg
     assert sandbox.state["forms"] == {}
     client.sync_form(sample("form_sync"))
@@ -186,7 +201,11 @@ def test_http_503_is_retryable(sandbox, client):
     sandbox.fail_next(1, mode="http503")
     with pytest.raises(RetryableError) as info:
         client.ping()
-    assert (info.value.reason, info.value.http_status, info.value.status) == (REASON_SERVER, 503, None)
+    assert (info.value.reason, info.value.http_status, info.value.status) == (
+        REASON_SERVER,
+        503,
+        None,
+    )
     assert client.ping()["failCount"] == 0
 
 

@@ -108,7 +108,7 @@ def test_body_is_compact_utf8_json_and_signature_covers_exactly_it(server, clien
     client.sync_departments(payload["departments"])
     (request,) = server.received
     assert request["body"] == encode_body(payload)
-    assert "技术部".encode("utf-8") in request["body"]  # not \\u escapes
+    assert "技术部".encode() in request["body"]  # not \\u escapes
     assert b", " not in request["body"] and b": " not in request["body"]
     assert json.loads(request["body"]) == payload
     assert SIGNER.verify(request["body"], request["headers"]["A-Signature"])
@@ -127,21 +127,45 @@ def test_base_url_with_or_without_trailing_slash(server, suffix):
 
 
 CONVENIENCE = [
-    ("sync_departments", lambda: sample("department_sync")["departments"], "POST", "/aflow/api/sys/sync/department"),
+    (
+        "sync_departments",
+        lambda: sample("department_sync")["departments"],
+        "POST",
+        "/aflow/api/sys/sync/department",
+    ),
     ("sync_users", lambda: sample("user_sync")["users"], "POST", "/aflow/api/sys/sync/user"),
-    ("create_third_party_flow", lambda: sample("flow_create_third_party"), "POST", "/aflow/api/flow/create_third_party"),
-    ("online_third_party_flow", lambda: sample("flow_online_third_party"), "POST", "/aflow/api/flow/online_third_party"),
+    (
+        "create_third_party_flow",
+        lambda: sample("flow_create_third_party"),
+        "POST",
+        "/aflow/api/flow/create_third_party",
+    ),
+    (
+        "online_third_party_flow",
+        lambda: sample("flow_online_third_party"),
+        "POST",
+        "/aflow/api/flow/online_third_party",
+    ),
     ("sync_order_tasks", lambda: sample("order_task_sync"), "POST", "/aflow/api/order/sync/task"),
     ("create_flow", lambda: sample("flow_create"), "POST", "/aflow/api/flow/create"),
     ("update_flow", lambda: sample("flow_update"), "PUT", "/aflow/api/flow/update"),
     ("publish_flow", lambda: sample("flow_publish"), "POST", "/aflow/api/flow/publish"),
     ("sync_form", lambda: sample("form_sync"), "POST", "/aflow/api/form/sync"),
-    ("sync_approval_log", lambda: sample("approval_log_sync"), "POST", "/aflow/api/order/approval/log"),
+    (
+        "sync_approval_log",
+        lambda: sample("approval_log_sync"),
+        "POST",
+        "/aflow/api/order/approval/log",
+    ),
 ]
 
 
-@pytest.mark.parametrize("method_name, make_arg, http_method, path", CONVENIENCE, ids=[c[0] for c in CONVENIENCE])
-def test_each_method_sends_to_its_endpoint(server, client, method_name, make_arg, http_method, path):
+@pytest.mark.parametrize(
+    "method_name, make_arg, http_method, path", CONVENIENCE, ids=[c[0] for c in CONVENIENCE]
+)
+def test_each_method_sends_to_its_endpoint(
+    server, client, method_name, make_arg, http_method, path
+):
     arg = make_arg()
     assert getattr(client, method_name)(arg) == {"success": True}
     (request,) = server.received
@@ -176,7 +200,9 @@ def test_success_returns_data_with_fail_details(server, client):
     data = {
         "successCount": 1,
         "failCount": 1,
-        "failDetails": [{"index": 1, "id": "DEPT002", "errorCode": "PARENT_NOT_FOUND", "errorMessage": "x"}],
+        "failDetails": [
+            {"index": 1, "id": "DEPT002", "errorCode": "PARENT_NOT_FOUND", "errorMessage": "x"}
+        ],
     }
     server.reply(body=envelope(0, "success", data))
     assert client.sync_departments(sample("department_sync")["departments"]) == data
@@ -189,7 +215,17 @@ def test_success_without_data_returns_empty_dict(server, client):
 
 ERROR_CASES = [
     # (http code, body, class, reason, kept aiflow status)
-    (200, envelope(-4002, "请求参数错误", {"errorCode": "INVALID_PARAMETER", "errorMessage": "部门ID不能为空"}), PermanentError, REASON_REJECTED, -4002),
+    (
+        200,
+        envelope(
+            -4002,
+            "请求参数错误",
+            {"errorCode": "INVALID_PARAMETER", "errorMessage": "部门ID不能为空"},
+        ),
+        PermanentError,
+        REASON_REJECTED,
+        -4002,
+    ),
     (200, envelope(-4001, "操作不支持"), PermanentError, REASON_REJECTED, -4001),
     (200, envelope(-1024, "系统繁忙"), RetryableError, REASON_SERVER, -1024),
     (200, envelope(-9999, "unknown"), RetryableError, REASON_SERVER, -9999),
@@ -230,8 +266,20 @@ def test_answer_is_classified(server, client, code, body, error_class, reason, s
 
 
 def test_rejection_keeps_aiflow_words_and_fail_details(server, client):
-    fail_details = [{"index": 0, "id": "U1", "errorCode": "DEPT_NOT_FOUND", "errorMessage": "no dept"}]
-    server.reply(body=envelope(-4002, "请求参数错误", {"errorCode": "INVALID_PARAMETER", "errorMessage": "部门ID不能为空", "failDetails": fail_details}))
+    fail_details = [
+        {"index": 0, "id": "U1", "errorCode": "DEPT_NOT_FOUND", "errorMessage": "no dept"}
+    ]
+    server.reply(
+        body=envelope(
+            -4002,
+            "请求参数错误",
+            {
+                "errorCode": "INVALID_PARAMETER",
+                "errorMessage": "部门ID不能为空",
+                "failDetails": fail_details,
+            },
+        )
+    )
     with pytest.raises(PermanentError) as info:
         client.ping()
     assert info.value.fail_details == fail_details
@@ -275,7 +323,9 @@ def test_nothing_listening_is_unreachable():
 
 
 def test_https_against_plain_http_is_a_tls_error(server):
-    with AiflowClient(server.url.replace("http://", "https://"), SIGNER, connect_timeout=2, read_timeout=2) as c:
+    with AiflowClient(
+        server.url.replace("http://", "https://"), SIGNER, connect_timeout=2, read_timeout=2
+    ) as c:
         with pytest.raises(PermanentError) as info:
             c.ping()
     assert info.value.reason == REASON_TLS

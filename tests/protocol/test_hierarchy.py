@@ -25,7 +25,14 @@ def assert_parents_first(ordered, key, parent_key):
 
 
 def test_parents_come_before_children_in_level_order():
-    items = [dept("C1", "B"), dept("B", "A"), dept("A"), dept("C2", "B"), dept("B2", "A"), dept("R2")]
+    items = [
+        dept("C1", "B"),
+        dept("B", "A"),
+        dept("A"),
+        dept("C2", "B"),
+        dept("B2", "A"),
+        dept("R2"),
+    ]
     ordered = order_parents_first(items, "deptId", "parentId")
     assert ids(ordered) == ["A", "R2", "B", "B2", "C1", "C2"]
     assert_parents_first(ordered, "deptId", "parentId")
@@ -56,7 +63,10 @@ def test_empty_parent_means_root(root_marker):
 
 
 def test_missing_parent_key_means_root():
-    assert ids(order_parents_first([dept("B", "A"), {"deptId": "A"}], "deptId", "parentId")) == ["A", "B"]
+    assert ids(order_parents_first([dept("B", "A"), {"deptId": "A"}], "deptId", "parentId")) == [
+        "A",
+        "B",
+    ]
 
 
 def test_empty_input():
@@ -69,7 +79,11 @@ def test_users_by_direct_supervisor():
         {"userId": "U2", "directSupervisor": "U1"},
         {"userId": "U1", "directSupervisor": ""},
     ]
-    assert ids(order_parents_first(users, "userId", "directSupervisor"), "userId") == ["U1", "U2", "U3"]
+    assert ids(order_parents_first(users, "userId", "directSupervisor"), "userId") == [
+        "U1",
+        "U2",
+        "U3",
+    ]
 
 
 def test_callables_as_keys():
@@ -152,7 +166,9 @@ def test_unknown_parent_is_reported():
 
 def test_known_parents_count_as_roots():
     items = [dept("C", "B"), dept("B", "ALREADY_IN_AIFLOW"), dept("X", "ALSO_THERE")]
-    ordered = order_parents_first(items, "deptId", "parentId", known={"ALREADY_IN_AIFLOW", "ALSO_THERE"})
+    ordered = order_parents_first(
+        items, "deptId", "parentId", known={"ALREADY_IN_AIFLOW", "ALSO_THERE"}
+    )
     assert ids(ordered) == ["B", "X", "C"]
 
 

@@ -81,7 +81,9 @@ def test_spec_examples_are_valid(name):
     validate(name, sample(name))
 
 
-@pytest.mark.parametrize("name, list_field", [("department_sync", "departments"), ("user_sync", "users")])
+@pytest.mark.parametrize(
+    "name, list_field", [("department_sync", "departments"), ("user_sync", "users")]
+)
 def test_top_level_lists_may_be_empty(name, list_field):
     validate(name, {list_field: []})
 
@@ -106,7 +108,14 @@ def test_optional_fields_may_be_absent_or_null():
 
 
 def test_optional_string_may_be_empty():
-    validate("user_sync", {"users": [{"userId": "U", "userName": "u", "deptId": "D", "directSupervisor": "", "email": ""}]})
+    validate(
+        "user_sync",
+        {
+            "users": [
+                {"userId": "U", "userName": "u", "deptId": "D", "directSupervisor": "", "email": ""}
+            ]
+        },
+    )
 
 
 # -- missing -------------------------------------------------------------------
@@ -143,14 +152,18 @@ def test_missing_required_field_is_named(name, path):
 
 
 def test_null_required_field_is_missing():
-    error = problem("department_sync", set_path(sample("department_sync"), "departments[2].deptName", None))
+    error = problem(
+        "department_sync", set_path(sample("department_sync"), "departments[2].deptName", None)
+    )
     assert error.field == "departments[2].deptName"
     assert "missing" in error.problem
 
 
 @pytest.mark.parametrize("value", ["", "   "])
 def test_required_string_must_not_be_empty(value):
-    error = problem("order_task_sync", set_path(sample("order_task_sync"), "tasks[0].taskId", value))
+    error = problem(
+        "order_task_sync", set_path(sample("order_task_sync"), "tasks[0].taskId", value)
+    )
     assert (error.field, error.problem) == ("tasks[0].taskId", "must not be empty")
 
 
@@ -162,7 +175,9 @@ def test_array_elements_that_are_strings_must_not_be_empty():
 
 
 def test_a_task_needs_an_assignee():
-    error = problem("order_task_sync", set_path(sample("order_task_sync"), "tasks[0].assigneeUserCode", []))
+    error = problem(
+        "order_task_sync", set_path(sample("order_task_sync"), "tasks[0].assigneeUserCode", [])
+    )
     assert error.field == "tasks[0].assigneeUserCode"
     assert "at least 1" in error.problem
 
@@ -218,8 +233,12 @@ def test_integer_is_32_bit_and_long_is_64_bit():
     validate("order_task_sync", set_path(sample("order_task_sync"), "orderId", 2**63 - 1))
     error = problem("order_task_sync", set_path(sample("order_task_sync"), "orderId", 2**63))
     assert error.field == "orderId" and "out of range" in error.problem
-    validate("department_sync", set_path(sample("department_sync"), "departments[0].orderNum", 2**31 - 1))
-    error = problem("department_sync", set_path(sample("department_sync"), "departments[0].orderNum", 2**31))
+    validate(
+        "department_sync", set_path(sample("department_sync"), "departments[0].orderNum", 2**31 - 1)
+    )
+    error = problem(
+        "department_sync", set_path(sample("department_sync"), "departments[0].orderNum", 2**31)
+    )
     assert error.field == "departments[0].orderNum" and "out of range for Integer" in error.problem
 
 
@@ -238,9 +257,19 @@ def test_body_must_be_an_object():
         ("user_sync", "users[0].personnelType", 6, "[1, 2, 3, 4, 5]"),
         ("user_sync", "users[0].personnelType", 0, "[1, 2, 3, 4, 5]"),
         ("order_task_sync", "orderStatus", "done", '["new", "ing", "over"]'),
-        ("order_task_sync", "orderResult", "approved", '["ing", "pass", "reject", "revoke", "delete"]'),
+        (
+            "order_task_sync",
+            "orderResult",
+            "approved",
+            '["ing", "pass", "reject", "revoke", "delete"]',
+        ),
         ("order_task_sync", "tasks[0].taskStatus", "ING", '["new", "ing", "over"]'),
-        ("order_task_sync", "tasks[0].taskResult", "approve", '["new", "accept", "pass", "reject", "revoke", "rebut"]'),
+        (
+            "order_task_sync",
+            "tasks[0].taskResult",
+            "approve",
+            '["new", "accept", "pass", "reject", "revoke", "rebut"]',
+        ),
         ("order_task_sync", "tasks[0].nodeType", "review", '["handle", "audit", "notify"]'),
         ("form_sync", "syncType", "create", '["CREATE", "UPDATE", "DELETE"]'),
         ("workflow_event", "action", "APPROVE", '["START", "COMPLETE", "REJECT", "CANCEL"]'),
@@ -283,14 +312,18 @@ def test_every_personnel_type_is_accepted(personnel_type):
     ],
 )
 def test_time_must_be_a_real_wire_time(value, impossible):
-    error = problem("order_task_sync", set_path(sample("order_task_sync"), "tasks[0].deadLine", value))
+    error = problem(
+        "order_task_sync", set_path(sample("order_task_sync"), "tasks[0].deadLine", value)
+    )
     assert error.field == "tasks[0].deadLine"
     assert error.problem.startswith("not yyyy-MM-dd HH:mm:ss")
     assert ("no such date or time" in error.problem) == impossible
 
 
 def test_leap_day_is_a_real_date():
-    validate("order_task_sync", set_path(sample("order_task_sync"), "createTime", "2024-02-29 23:59:59"))
+    validate(
+        "order_task_sync", set_path(sample("order_task_sync"), "createTime", "2024-02-29 23:59:59")
+    )
 
 
 @pytest.mark.parametrize(
@@ -339,7 +372,10 @@ def test_validate_item_needs_a_batch_endpoint():
 
 
 def test_batch_endpoints_name_their_id_and_parent_keys():
-    assert (ENDPOINTS["department_sync"].item_key, ENDPOINTS["department_sync"].item_parent_key) == (
+    assert (
+        ENDPOINTS["department_sync"].item_key,
+        ENDPOINTS["department_sync"].item_parent_key,
+    ) == (
         "deptId",
         "parentId",
     )

@@ -49,7 +49,7 @@ def test_one_changed_body_byte_fails_verify(body, expected):
 
 
 def test_appended_byte_fails_verify():
-    body, expected = VECTORS[1]
+    _empty, expected = VECTORS[1]
     assert not Signer(CREDENTIAL).verify(b" ", expected)
 
 
@@ -69,9 +69,7 @@ def test_other_credential_fails_verify(credential):
         assert not Signer(credential).verify(body, expected)
 
 
-@pytest.mark.parametrize(
-    "signature", ["", None, "é" * 64, "b0423225c3820f69", 12345, b"\x00" * 32]
-)
+@pytest.mark.parametrize("signature", ["", None, "é" * 64, "b0423225c3820f69", 12345, b"\x00" * 32])
 def test_unusable_signatures_are_refused(signature):
     body, _expected = VECTORS[0]
     assert not Signer(CREDENTIAL).verify(body, signature)

@@ -34,7 +34,9 @@ def test_from_wire_returns_naive_utc():
     assert from_wire("2025-01-01 12:00:00", "Europe/Paris") == datetime(2025, 1, 1, 11, 0, 0)
 
 
-@pytest.mark.parametrize("tz_name", ["Asia/Shanghai", "UTC", "America/New_York", "Europe/Paris", "Asia/Kolkata"])
+@pytest.mark.parametrize(
+    "tz_name", ["Asia/Shanghai", "UTC", "America/New_York", "Europe/Paris", "Asia/Kolkata"]
+)
 @pytest.mark.parametrize(
     "naive_utc",
     [
@@ -60,7 +62,15 @@ def test_microseconds_are_dropped():
 
 @pytest.mark.parametrize(
     "text",
-    ["2025-01-24T10:00:00", "2025-1-24 10:00:00", "2025-01-24 10:00", "2025-02-30 10:00:00", "", None, 20250124],
+    [
+        "2025-01-24T10:00:00",
+        "2025-1-24 10:00:00",
+        "2025-01-24 10:00",
+        "2025-02-30 10:00:00",
+        "",
+        None,
+        20250124,
+    ],
 )
 def test_from_wire_refuses_anything_else(text):
     with pytest.raises(ValueError):
