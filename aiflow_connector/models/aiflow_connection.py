@@ -209,12 +209,20 @@ class AiflowConnection(models.AbstractModel):
                 "the enterprise code, app ID and app secret (and the signing "
                 "method)."
             )
+        http_status = error.http_status if error.http_status is not None else "-"
+        if error.msg:
+            return self.env._(
+                "Error from aiflow: %(msg)s (HTTP status %(http_status)s, aiflow "
+                "status %(status)s).",
+                msg=error.msg,
+                http_status=http_status,
+                status=error.status if error.status is not None else "-",
+            )
         return self.env._(
-            "Error from aiflow: %(msg)s (HTTP status %(http_status)s, aiflow "
-            "status %(status)s).",
-            msg=error.msg or error.message,
-            http_status=error.http_status if error.http_status is not None else "-",
-            status=error.status if error.status is not None else "-",
+            "Error from aiflow: HTTP status %(http_status)s without an aiflow "
+            "message. Details: %(details)s",
+            http_status=http_status,
+            details=error.message,
         )
 
     @api.model
@@ -226,8 +234,8 @@ class AiflowConnection(models.AbstractModel):
         """
         settings = self._aiflow_settings()
         try:
-            client = self._aiflow_client(settings)
-            client.ping()
+            with self._aiflow_client(settings) as client:
+                client.ping()
         except UserError as exc:
             return False, exc.args[0]
         except VendorSdkUnavailable as exc:

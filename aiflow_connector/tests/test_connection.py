@@ -1,0 +1,208 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+import os
+import re
+import socket
+from urllib.parse import urlsplit
+
+from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests.common import _super_send
+from odoo.tools.misc import file_path
+
+from odoo.addons.aiflow_connector.protocol.signing import Credential
+from odoo.addons.aiflow_connector.sandbox.server import SandboxServer
+
+PREFIX = "aiflow_connector."
+DEPARTMENT_SYNC_PATH = "/aflow/api/sys/sync/department"
+SECRET = "your_app_secret"
+WRONG_SECRET = "not-the-secret-4711"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def closed_port():
+    """A local port nobody listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class AiflowSandboxCase(TransactionCase):
+    """Runs the aiflow sandbox on 127.0.0.1 for the whole class."""
+
+    @classmethod
+    def _request_handler(cls, s, r, /, **kw):
+        # Odoo's test handler raises every timeout below 10 s to 10 s (and
+        # cannot compare the (connect, read) pair the client passes); the
+        # sandbox is local, so its requests go out untouched.
+        if urlsplit(r.url).hostname == "127.0.0.1":
+            return _super_send(s, r, **kw)
+        return super()._request_handler(s, r, **kw)
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sandbox = SandboxServer(
+            host="127.0.0.1",
+            port=0,
+            credential=Credential("COMPANY001", "APP001", SECRET),
+            odoo_url="http://127.0.0.1:8069",
+        )
+        cls.sandbox.start()
+        cls.addClassCleanup(cls.sandbox.stop)
+        cls.admin = new_test_user(
+            cls.env, login="aiflow_connection_admin", groups="base.group_system"
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.reset()
+        self._configure(
+            base_url=self.sandbox.url,
+            enterprise_code="COMPANY001",
+            app_id="APP001",
+            app_secret=SECRET,
+            signing_method="builtin",
+            connect_timeout="5",
+            read_timeout="30",
+        )
+
+    def _configure(self, **values):
+        params = self.env["ir.config_parameter"].sudo()
+        for name, value in values.items():
+            params.set_param(PREFIX + name, value)
+
+    def _test_connection(self):
+        return self.env["aiflow.connection"]._aiflow_test_connection()
+
+
+@tagged("post_install", "-at_install")
+class TestAiflowConnection(AiflowSandboxCase):
+    def assertNoSecret(self, message):
+        self.assertNotIn(SECRET, message)
+        self.assertNotIn(WRONG_SECRET, message)
+
+    def test_ok(self):
+        ok, message = self._test_connection()
+        self.assertTrue(ok, message)
+        self.assertTrue(message.startswith("OK:"), message)
+        self.assertIn(self.sandbox.url, message)
+        self.assertNoSecret(message)
+        calls = self.sandbox.calls
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(calls[0]["path"], DEPARTMENT_SYNC_PATH)
+        self.assertEqual(calls[0]["status"], 0)
+        self.assertTrue(calls[0]["signatureValid"])
+        # an empty department sync changes nothing in aiflow
+        self.assertFalse(self.sandbox.state["departments"])
+
+    def test_signature_rejected(self):
+        self._configure(app_secret=WRONG_SECRET)
+        ok, message = self._test_connection()
+        self.assertFalse(ok)
+        self.assertTrue(message.startswith("Signature rejected:"), message)
+        self.assertIn("enterprise code, app ID and app secret", message)
+        self.assertNoSecret(message)
+        self.assertFalse(self.sandbox.calls[0]["signatureValid"])
+
+    def test_unreachable(self):
+        url = f"http://127.0.0.1:{closed_port()}"
+        self._configure(base_url=url)
+        ok, message = self._test_connection()
+        self.assertFalse(ok)
+        self.assertTrue(message.startswith("Unreachable:"), message)
+        self.assertIn(url, message)
+        self.assertNoSecret(message)
+
+    def test_timeout(self):
+        self._configure(read_timeout="1")
+        self.sandbox.fail_next(1, mode="hang", hang_seconds=4)
+        ok, message = self._test_connection()
+        self.assertFalse(ok)
+        self.assertTrue(message.startswith("Timeout:"), message)
+        self.assertIn("read timeout 1 s", message)
+        self.assertNoSecret(message)
+
+    def test_tls_error(self):
+        url = self.sandbox.url.replace("http://", "https://")
+        self._configure(base_url=url)
+        ok, message = self._test_connection()
+        self.assertFalse(ok)
+        self.assertTrue(message.startswith("TLS error:"), message)
+        self.assertIn(url, message)
+        self.assertNoSecret(message)
+
+    def test_other_error_keeps_aiflow_msg(self):
+        self.sandbox.fail_next(1, mode="status-1024")
+        ok, message = self._test_connection()
+        self.assertFalse(ok)
+        self.assertEqual(
+            message,
+            "Error from aiflow: 系统繁忙，请稍后重试 (HTTP status 200, aiflow status -1024).",
+        )
+
+    def test_other_error_http_503(self):
+        self.sandbox.fail_next(1, mode="http503")
+        ok, message = self._test_connection()
+        self.assertFalse(ok)
+        self.assertTrue(message.startswith("Error from aiflow: HTTP status 503"), message)
+        self.assertNoSecret(message)
+
+    def test_not_configured(self):
+        self.env["ir.config_parameter"].sudo().search(
+            [("key", "in", [PREFIX + "base_url", PREFIX + "app_secret"])]
+        ).unlink()
+        ok, message = self._test_connection()
+        self.assertFalse(ok)
+        self.assertIn("aiflow Base URL", message)
+        self.assertIn("App Secret", message)
+        self.assertNotIn("App ID", message)
+        self.assertFalse(self.sandbox.calls)
+
+    def test_button_notification(self):
+        settings = self.env["res.config.settings"].with_user(self.admin).create({})
+        action = settings.action_aiflow_test_connection()
+        self.assertEqual(action["type"], "ir.actions.client")
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertFalse(action["params"]["sticky"])
+        self.assertTrue(action["params"]["message"].startswith("OK:"))
+
+        self._configure(app_secret=WRONG_SECRET)
+        action = settings.action_aiflow_test_connection()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertTrue(action["params"]["sticky"])
+        self.assertTrue(action["params"]["message"].startswith("Signature rejected:"))
+        self.assertNoSecret(str(action))
+
+
+ZH_CN_PO = file_path("aiflow_connector") + "/i18n/zh_CN.po"
+
+
+@tagged("post_install", "-at_install")
+class TestAiflowConnectionChinese(AiflowSandboxCase):
+    """Needs aiflow_connector/i18n/zh_CN.po, merged by the lead from the fragments."""
+
+    def setUp(self):
+        if not os.path.exists(ZH_CN_PO):
+            self.skipTest("aiflow_connector/i18n/zh_CN.po is not merged yet")
+        super().setUp()
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "aiflow_connector")]
+        )._update_translations(["zh_CN"], overwrite=True)
+
+    def test_ok_message_in_chinese(self):
+        connection = self.env["aiflow.connection"].with_context(lang="zh_CN")
+        ok, message = connection._aiflow_test_connection()
+        self.assertTrue(ok, message)
+        self.assertFalse(message.startswith("OK:"), message)
+        self.assertRegex(message, CJK)
+        self.assertIn(self.sandbox.url, message)
+
+    def test_signature_message_in_chinese(self):
+        self._configure(app_secret=WRONG_SECRET)
+        connection = self.env["aiflow.connection"].with_context(lang="zh_CN")
+        ok, message = connection._aiflow_test_connection()
+        self.assertFalse(ok)
+        self.assertFalse(message.startswith("Signature rejected"), message)
+        self.assertRegex(message, CJK)
