@@ -52,6 +52,7 @@ from .errors import (
     REASON_TIMEOUT,
     REASON_TLS,
     REASON_UNREACHABLE,
+    PayloadError,
     PermanentError,
     RetryableError,
 )
@@ -70,8 +71,16 @@ USER_AGENT = "aiflow-connector (Odoo)"
 
 
 def encode_body(payload):
-    """The exact bytes sent (and signed) for ``payload``: compact UTF-8 JSON."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """The exact bytes sent (and signed) for ``payload``: compact UTF-8 JSON.
+
+    Raises PayloadError for what JSON cannot carry (a datetime, NaN) instead
+    of sending something aiflow cannot parse.
+    """
+    try:
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise PayloadError("(body)", f"not JSON-serialisable: {exc}") from None
+    return text.encode("utf-8")
 
 
 def fail_detail_ids(fail_details):
@@ -166,8 +175,11 @@ class AiflowClient:
     def call(self, endpoint_name, payload, *, check=True):
         """Send ``payload`` to endpoint ``endpoint_name`` and return aiflow's ``data``.
 
-        ``check=False`` skips schema validation (only for exercising the
-        server's own checks); the payload is still signed and sent as is.
+        Raises PayloadError, with nothing sent, when the payload breaks the
+        schema or cannot be JSON; otherwise PermanentError / RetryableError
+        as in the module table.  ``check=False`` skips schema validation (only
+        for exercising the server's own checks); the payload is still signed
+        and sent as is.
         """
         endpoint = ENDPOINTS[endpoint_name]
         if check:

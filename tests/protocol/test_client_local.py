@@ -190,6 +190,16 @@ def test_check_false_sends_an_invalid_payload_as_is(server, client):
     assert server.received[0]["body"] == b'{"users":[{"userId":1}]}'
 
 
+@pytest.mark.parametrize(
+    "form_schema", [{"max": float("nan")}, {"max": float("inf")}, {"when": object()}]
+)
+def test_what_json_cannot_carry_is_refused_before_sending(server, client, form_schema):
+    with pytest.raises(PayloadError) as info:
+        client.sync_form(dict(sample("form_sync"), formSchema=form_schema))
+    assert info.value.field == "(body)"
+    assert server.received == []
+
+
 def test_bad_base_url_is_refused():
     with pytest.raises(ValueError):
         AiflowClient("aiflow.example.com", SIGNER)
