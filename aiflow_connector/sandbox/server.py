@@ -23,8 +23,9 @@ Control (never subject to injected failures, not recorded in ``calls``):
     POST /sandbox/push/workflow       body = event, ?secret= signs it wrongly
     POST /sandbox/push/approval_log   same, to Odoo's approval-log endpoint
 
-``calls`` records every request to an ``/aflow/...`` path (and unknown
-paths). This is a test double: the state JSON includes the OAuth tokens the
+``calls`` records every request to an ``/aflow/...`` path, known or not
+(browser noise such as ``/favicon.ico`` and the control routes are left
+out). This is a test double: the state JSON includes the OAuth tokens the
 sandbox obtained so tests can drive the refresh endpoint; secrets of the
 credential itself are never shown.
 """
@@ -152,8 +153,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method):
         sandbox = self.server.sandbox
+        exchange = Exchange(self, method)
         try:
-            reply = sandbox._handle(Exchange(self, method))
+            reply = sandbox._handle(exchange)
+            # Closing with unread request bytes makes the kernel send a reset,
+            # which can destroy the answer before the client reads it.
+            exchange.body()
+        except env.ApiError as exc:
+            reply = json_reply(exc.http_status, exc.envelope())
         except Exception:
             _logger.exception("sandbox failed on %s %s", method, self.path)
             reply = json_reply(
@@ -394,15 +401,16 @@ class SandboxServer:
         if endpoint is not None:
             return self._serve_api(exchange, endpoint)
         route = self._routes.get(exchange.path)
+        recorded = exchange.path.startswith("/aflow/")
         if route is None:
             reply = json_reply(
                 404,
                 env.failure(env.STATUS_UNSUPPORTED, env.NOT_FOUND, f"no API at {exchange.path}"),
             )
-            self._record_call(exchange, reply, None)
+            if recorded:
+                self._record_call(exchange, reply, None)
             return reply
         method, handler = route
-        recorded = exchange.path.startswith("/aflow/")
         if exchange.method != method:
             reply = self._method_not_allowed(exchange, method)
         else:

@@ -229,3 +229,18 @@ def test_concurrent_calls_are_all_applied(sandbox):
         thread.join(10)
     assert errors == []
     assert len(sandbox.state["departments"]) == 41
+
+
+def test_refused_request_with_a_large_unread_body_still_gets_its_answer(sandbox):
+    big = b'{"flowCode": "' + b"x" * 2_000_000 + b'"}'
+    for _ in range(3):
+        response = signed_post(sandbox, PATHS["flow_update"], big, method="POST")
+        assert response.status_code == 405
+        assert response.json()["status"] == -4001
+
+
+def test_calls_record_aiflow_paths_only(sandbox):
+    requests.get(sandbox.url + "/favicon.ico", timeout=5)
+    requests.get(sandbox.url + "/sandbox/state", timeout=5)
+    signed_post(sandbox, "/aflow/api/unknown", PING)
+    assert [(c["path"], c["httpStatus"]) for c in sandbox.calls] == [("/aflow/api/unknown", 404)]
