@@ -1,0 +1,147 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+
+from odoo import api, models
+
+from ..protocol import oauth2
+
+_logger = logging.getLogger(__name__)
+
+PARAM_PREFIX = "aiflow_connector."
+DEFAULT_CODE_TTL = 300
+DEFAULT_ACCESS_TOKEN_TTL = 3600
+DEFAULT_REFRESH_TOKEN_TTL = 30 * 24 * 3600
+
+
+class AiflowOauthClient(models.AbstractModel):
+    """The one OAuth2 client Odoo knows: aiflow, configured in Settings.
+
+    Its id, hashed secret and redirect URIs are ``ir.config_parameter`` keys
+    (DESIGN.md, settings), so this is an abstract model: behaviour, no table.
+    """
+
+    _name = "aiflow.oauth.client"
+    _description = "aiflow OAuth2 client"
+
+    # ------------------------------------------------------------ settings
+
+    @api.model
+    def _oauth_param(self, name, default=False):
+        return self.env["ir.config_parameter"].sudo().get_param(PARAM_PREFIX + name, default)
+
+    @api.model
+    def _oauth_seconds(self, name, default):
+        """A lifetime setting in seconds; a missing or nonsensical value
+        falls back to the default rather than breaking logins."""
+        try:
+            value = int(self._oauth_param(name, default))
+        except (TypeError, ValueError):
+            return default
+        return value if value > 0 else default
+
+    @api.model
+    def _oauth_code_ttl(self):
+        return self._oauth_seconds("oauth_code_ttl", DEFAULT_CODE_TTL)
+
+    @api.model
+    def _oauth_access_token_ttl(self):
+        return self._oauth_seconds("oauth_access_token_ttl", DEFAULT_ACCESS_TOKEN_TTL)
+
+    @api.model
+    def _oauth_refresh_token_ttl(self):
+        return self._oauth_seconds("oauth_refresh_token_ttl", DEFAULT_REFRESH_TOKEN_TTL)
+
+    @api.model
+    def _oauth_client_id(self):
+        """The client id, defaulting to the aiflow app id (DESIGN.md)."""
+        return (self._oauth_param("oauth_client_id") or self._oauth_param("app_id") or "").strip()
+
+    @api.model
+    def _oauth_redirect_uris(self):
+        return oauth2.parse_redirect_uris(self._oauth_param("oauth_redirect_uris") or "")
+
+    # ------------------------------------------------------------ secret
+
+    @api.model
+    def _oauth_crypt_context(self):
+        # The secret is stored like Odoo stores passwords (passlib
+        # pbkdf2_sha512, same rounds): an admin may type a low-entropy secret
+        # (the spec's example is "client_secret"), and a leaked database must
+        # not let anyone test guesses offline. A fast SHA-256 would only be
+        # safe for secrets we generate ourselves. The cost (~0.5 s) is paid
+        # once per code exchange or refresh; online guessing is throttled.
+        return self.env["res.users"]._crypt_context()
+
+    @api.model
+    def _oauth_set_client_secret(self, secret):
+        """Store ``secret`` hashed; an empty value removes the secret, which
+        disables the client until a new one is set."""
+        ICP = self.env["ir.config_parameter"].sudo()
+        key = PARAM_PREFIX + "oauth_client_secret"
+        if not secret:
+            ICP.set_param(key, False)
+            return
+        ICP.set_param(key, self._oauth_crypt_context().hash(secret))
+
+    @api.model
+    def _oauth_has_client_secret(self):
+        return bool(self._oauth_param("oauth_client_secret"))
+
+    @api.model
+    def _oauth_check_client_secret(self, secret):
+        """Constant-time check of a presented secret against the stored one.
+
+        A value set directly as plain text (a deployment script writing the
+        config parameter) is accepted once and replaced by its hash.
+        """
+        stored = self._oauth_param("oauth_client_secret")
+        if not stored or not secret:
+            return False
+        ctx = self._oauth_crypt_context()
+        if ctx.identify(stored, required=False) == "pbkdf2_sha512":
+            try:
+                return ctx.verify(secret, stored)
+            except ValueError:
+                return False
+        if not oauth2.constant_time_equals(secret, stored):
+            return False
+        self._oauth_set_client_secret(secret)
+        return True
+
+    # ------------------------------------------------------------ authentication
+
+    @api.model
+    def _oauth_authenticate(self, token_request, remote_addr):
+        """Authenticate the client of a token request or raise OAuthError.
+
+        Throttling comes first, so a locked-out caller pays no hashing work
+        and learns nothing about the secret.
+        """
+        Throttle = self.env["aiflow.oauth.throttle"].sudo()
+        client_id = token_request.client_id or ""
+        retry_after = Throttle._oauth_retry_after(client_id, remote_addr)
+        if retry_after:
+            raise oauth2.OAuthError(
+                oauth2.ERROR_INVALID_CLIENT,
+                "Too many failed client authentications; retry later.",
+                429,
+                {"Retry-After": str(retry_after)},
+            )
+        expected = self._oauth_client_id()
+        ok = (
+            bool(expected)
+            and oauth2.constant_time_equals(client_id, expected)
+            and self._oauth_check_client_secret(token_request.client_secret)
+        )
+        if not ok:
+            Throttle._oauth_record_failure(client_id, remote_addr)
+            _logger.info(
+                "OAuth2 client authentication failed for client id %r from %s",
+                client_id[:64],
+                remote_addr,
+            )
+            raise oauth2.invalid_client(
+                "Client authentication failed.", token_request.basic_auth_used
+            )
+        Throttle._oauth_forget(client_id, remote_addr)
+        return client_id

@@ -1,0 +1,56 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    aiflow_oauth_token_ids = fields.One2many(
+        "aiflow.oauth.token",
+        "user_id",
+        string="aiflow OAuth tokens",
+        groups="base.group_system",
+    )
+
+    def write(self, vals):
+        res = super().write(vals)
+        # Tokens also check the password fingerprint and the active flag when
+        # used; revoking here makes the change visible in the token list.
+        if vals.get("password"):
+            self.env["aiflow.oauth.token"].sudo()._oauth_revoke_users(self, "password")
+        if "active" in vals and not vals["active"]:
+            self.env["aiflow.oauth.token"].sudo()._oauth_revoke_users(self, "archived")
+        return res
+
+    def _aiflow_oauth_employee(self):
+        """The user's employee in the user's own company, the one user sync
+        sends to aiflow."""
+        self.ensure_one()
+        return self.sudo().with_company(self.company_id).employee_id
+
+    def _aiflow_oauth_user_code(self):
+        """The userId aiflow knows this user by: the employee's aiflow code;
+        a user without an employee falls back to the login, since user sync
+        never sent such a user and aiflow can only match on login."""
+        self.ensure_one()
+        employee = self._aiflow_oauth_employee()
+        return (employee and employee.aiflow_code) or self.login
+
+    def _aiflow_oauth_userinfo(self):
+        """The userinfo body of spec part 2, 1.3."""
+        self.ensure_one()
+        user = self.sudo()
+        employee = self._aiflow_oauth_employee()
+        department = employee.department_id
+        return {
+            "userId": self._aiflow_oauth_user_code(),
+            "username": user.login,
+            "name": (employee and employee.name) or user.name,
+            "phoneNumber": (employee and (employee.mobile_phone or employee.work_phone))
+            or user.partner_id.mobile
+            or user.partner_id.phone
+            or "",
+            "email": (employee and employee.work_email) or user.email or "",
+            "deptId": department.aiflow_code or "",
+            "deptName": department.name or "",
+        }
