@@ -43,7 +43,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from ..protocol import schema
-from ..protocol.signing import SIGNATURE_HEADER, Signer
+from ..protocol.signing import METHOD_SDK, SIGNATURE_HEADER, Signer, vendor_sdk_error
 from . import envelope as env
 from . import failures as fail
 from . import pages
@@ -222,6 +222,9 @@ class SandboxServer:
     ):
         if credential is None:
             raise ValueError("credential is required (enterprise code, app id, app secret)")
+        if signing_method == METHOD_SDK and vendor_sdk_error():
+            # refuse now rather than answer every call with an internal error
+            raise ValueError(f"the vendor signing SDK is unavailable: {vendor_sdk_error()}")
         self.host = host
         self.port = port
         self.credential = credential

@@ -5,9 +5,11 @@ import time
 
 import pytest
 import requests
-from conftest import signed_post
+from conftest import SANDBOX_CREDENTIAL, signed_post
 
+from aiflow_connector.protocol.signing import vendor_sdk_error
 from aiflow_connector.sandbox.failures import FailurePlan
+from aiflow_connector.sandbox.server import SandboxServer
 
 from .payloads import PATHS, department
 
@@ -244,3 +246,10 @@ def test_calls_record_aiflow_paths_only(sandbox):
     requests.get(sandbox.url + "/sandbox/state", timeout=5)
     signed_post(sandbox, "/aflow/api/unknown", PING)
     assert [(c["path"], c["httpStatus"]) for c in sandbox.calls] == [("/aflow/api/unknown", 404)]
+
+
+def test_sdk_signing_without_the_sdk_is_refused_at_construction():
+    if vendor_sdk_error() is None:
+        pytest.skip("the vendor SDK is installed here")
+    with pytest.raises(ValueError, match="vendor signing SDK"):
+        SandboxServer(credential=SANDBOX_CREDENTIAL, signing_method="sdk")
