@@ -96,29 +96,26 @@ def order_parents_first(items, key, parent_key, known=None):
         known = set(known or ())
     count = len(items)
 
-    position = {}
+    if None in ids or "" in ids:
+        index = next(i for i, item_id in enumerate(ids) if item_id is None or item_id == "")
+        raise ValueError(f"item {index} has no id ({key!r})")
+    # Built from the end so that a duplicated id maps to its first occurrence.
+    position = {ids[index]: index for index in range(count - 1, -1, -1)}
     duplicates = []
-    for index, item_id in enumerate(ids):
-        if item_id in position:
-            if item_id not in duplicates:
+    if len(position) != count:
+        seen = set()
+        for item_id in ids:
+            if item_id in seen and item_id not in duplicates:
                 duplicates.append(item_id)
-        elif _is_root_marker(item_id):
-            raise ValueError(f"item {index} has no id ({key!r})")
-        else:
-            position[item_id] = index
+            seen.add(item_id)
 
-    parent_pos = [_ROOT] * count
+    parent_pos = [position.get(parent, _UNKNOWN) for parent in parents]
     unknown_parents = {}
-    for index, parent in enumerate(parents):
-        if parent is None or parent == "":
-            continue
-        found = position.get(parent)
-        if found is not None:
-            parent_pos[index] = found
-        elif parent in known or _is_root_marker(parent):
-            continue
+    for index in [i for i, found in enumerate(parent_pos) if found == _UNKNOWN]:
+        parent = parents[index]
+        if _is_root_marker(parent) or parent in known:
+            parent_pos[index] = _ROOT
         else:
-            parent_pos[index] = _UNKNOWN
             unknown_parents.setdefault(parent, []).append(ids[index])
 
     # Each record's level is one more than its parent's.  Walk up the parent
@@ -161,10 +158,13 @@ def order_parents_first(items, key, parent_key, known=None):
                 base += 1
                 depth[node] = base
 
-    blocked = [ids[index] for index in range(count) if depth[index] < 0]
+    blocked = []
+    placed = range(count)
+    if count and min(depth) < 0:
+        blocked = [ids[index] for index in range(count) if depth[index] < 0]
+        placed = [index for index in range(count) if depth[index] >= 0]
     # A stable sort by level keeps the input order inside each level.
-    placed = sorted((index for index in range(count) if depth[index] >= 0), key=depth.__getitem__)
-    ordered = [items[index] for index in placed]
+    ordered = [items[index] for index in sorted(placed, key=depth.__getitem__)]
 
     if blocked or duplicates:
         raise HierarchyError(cycles, unknown_parents, duplicates, blocked, ordered)
