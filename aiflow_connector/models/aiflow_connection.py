@@ -17,7 +17,6 @@ from ..protocol.signing import (
     VendorSdkUnavailable,
     vendor_sdk_error,
 )
-
 from .res_config_settings import PARAM_PREFIX, is_http_url
 
 _logger = logging.getLogger(__name__)
@@ -69,16 +68,12 @@ class AiflowConnection(models.AbstractModel):
             "oauth_client_id": get("oauth_client_id") or app_id,
             "oauth_client_secret": get("oauth_client_secret"),
             "oauth_redirect_uris": [
-                line.strip()
-                for line in get("oauth_redirect_uris").splitlines()
-                if line.strip()
+                line.strip() for line in get("oauth_redirect_uris").splitlines() if line.strip()
             ],
             "timezone": get("timezone") or DEFAULT_TIMEZONE,
             "sync_enabled": get("sync_enabled").lower() in TRUE_WORDS,
             "signing_method": get("signing_method") or METHOD_BUILTIN,
-            "connect_timeout": _seconds(
-                get("connect_timeout"), DEFAULT_CONNECT_TIMEOUT
-            ),
+            "connect_timeout": _seconds(get("connect_timeout"), DEFAULT_CONNECT_TIMEOUT),
             "read_timeout": _seconds(get("read_timeout"), DEFAULT_READ_TIMEOUT),
         }
 
@@ -109,16 +104,13 @@ class AiflowConnection(models.AbstractModel):
         if missing:
             raise UserError(
                 self.env._(
-                    "aiflow is not configured: %(missing)s missing. Set it in "
-                    "Settings > aiflow.",
+                    "aiflow is not configured: %(missing)s missing. Set it in Settings > aiflow.",
                     missing=", ".join(missing),
                 )
             )
 
     def _aiflow_sdk_unavailable_message(self, reason):
-        return self.env["res.config.settings"]._aiflow_sdk_unavailable_message(
-            reason
-        )
+        return self.env["res.config.settings"]._aiflow_sdk_unavailable_message(reason)
 
     @api.model
     def _aiflow_signer(self, settings=None):
@@ -129,8 +121,7 @@ class AiflowConnection(models.AbstractModel):
         if method not in (METHOD_BUILTIN, METHOD_SDK):
             raise UserError(
                 self.env._(
-                    "Unknown aiflow signing method %(method)s: choose one in "
-                    "Settings > aiflow.",
+                    "Unknown aiflow signing method %(method)s: choose one in Settings > aiflow.",
                     method=method,
                 )
             )
@@ -153,9 +144,7 @@ class AiflowConnection(models.AbstractModel):
         configured.
         """
         settings = settings or self._aiflow_settings()
-        self._aiflow_require(
-            settings, ("base_url", "enterprise_code", "app_id", "app_secret")
-        )
+        self._aiflow_require(settings, ("base_url", "enterprise_code", "app_id", "app_secret"))
         if not is_http_url(settings["base_url"]):
             raise UserError(
                 self.env._(

@@ -139,19 +139,13 @@ class ResConfigSettings(models.TransientModel):
     @api.depends("aiflow_signing_method")
     def _compute_aiflow_signing_warning(self):
         for settings in self:
-            reason = (
-                vendor_sdk_error()
-                if settings.aiflow_signing_method == METHOD_SDK
-                else None
-            )
+            reason = vendor_sdk_error() if settings.aiflow_signing_method == METHOD_SDK else None
             settings.aiflow_signing_warning = (
                 self._aiflow_sdk_unavailable_message(reason) if reason else False
             )
 
     def _compute_aiflow_odoo_urls(self):
-        base = (
-            self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
-        ).rstrip("/")
+        base = (self.env["ir.config_parameter"].sudo().get_param("web.base.url") or "").rstrip("/")
         for settings in self:
             for field_name, path in ODOO_ENDPOINT_PATHS.items():
                 settings[field_name] = base + path
@@ -167,13 +161,11 @@ class ResConfigSettings(models.TransientModel):
     def _aiflow_timeout_message(self, key, value):
         if key == "connect_timeout":
             return self.env._(
-                "The aiflow connect timeout must be a positive number of seconds "
-                "(got %(value)s).",
+                "The aiflow connect timeout must be a positive number of seconds (got %(value)s).",
                 value=value,
             )
         return self.env._(
-            "The aiflow read timeout must be a positive number of seconds "
-            "(got %(value)s).",
+            "The aiflow read timeout must be a positive number of seconds (got %(value)s).",
             value=value,
         )
 
@@ -248,9 +240,7 @@ class ResConfigSettings(models.TransientModel):
     @api.model
     def get_values(self):
         res = super().get_values()
-        res["aiflow_oauth_redirect_uris"] = self._aiflow_current(
-            "oauth_redirect_uris"
-        ) or False
+        res["aiflow_oauth_redirect_uris"] = self._aiflow_current("oauth_redirect_uris") or False
         return res
 
     def set_values(self):

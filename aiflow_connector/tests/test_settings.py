@@ -202,7 +202,12 @@ class TestAiflowSettings(TransactionCase):
 
     def test_invalid_base_url_refused(self):
         self._save(aiflow_base_url="https://aiflow.example.com")
-        for bad in ("ftp://aiflow.example.com", "aiflow.example.com", "http://", "javascript:alert(1)"):
+        for bad in (
+            "ftp://aiflow.example.com",
+            "aiflow.example.com",
+            "http://",
+            "javascript:alert(1)",
+        ):
             with self.subTest(url=bad):
                 with self.assertRaisesRegex(ValidationError, "http:// or https://"):
                     self._save(aiflow_base_url=bad)
