@@ -52,6 +52,7 @@ from .errors import (
     REASON_TIMEOUT,
     REASON_TLS,
     REASON_UNREACHABLE,
+    AiflowError,
     PayloadError,
     PermanentError,
     RetryableError,
@@ -192,6 +193,24 @@ class AiflowClient:
                 f"cannot sign the request: the vendor signing SDK is unavailable ({exc})",
                 reason=REASON_SIGNATURE,
             ) from None
+        try:
+            return self._exchange(endpoint, body, signature)
+        except AiflowError as exc:
+            self._scrub(exc)
+            raise
+
+    def _scrub(self, error):
+        """Mask the app secret should a server (or a library) ever echo it back."""
+        credential = getattr(self.signer, "credential", None)
+        secret = getattr(credential, "app_secret", None)
+        if not secret:
+            return
+        error.message = error.message.replace(secret, "***")
+        error.args = (error.message,)
+        if isinstance(error.msg, str):
+            error.msg = error.msg.replace(secret, "***")
+
+    def _exchange(self, endpoint, body, signature):
         headers = {
             "Content-Type": CONTENT_TYPE,
             "Accept": "application/json",

@@ -297,6 +297,16 @@ def test_rejection_keeps_aiflow_words_and_fail_details(server, client):
     assert "INVALID_PARAMETER" in str(info.value)
 
 
+def test_a_secret_echoed_by_the_server_is_masked(server, client):
+    server.reply(body=envelope(-4002, f"bad secret {SECRET}", {"errorMessage": f"got {SECRET}"}))
+    with pytest.raises(PermanentError) as info:
+        client.ping()
+    assert SECRET not in str(info.value)
+    assert SECRET not in info.value.msg
+    assert SECRET not in repr(info.value.args)
+    assert "***" in str(info.value)
+
+
 def test_redirect_is_not_followed(server, client):
     server.reply(301, b"", {"Location": "https://elsewhere.example.com/"})
     with pytest.raises(PermanentError) as info:
