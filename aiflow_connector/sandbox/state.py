@@ -46,6 +46,7 @@ STATE_KEYS = (
     "logins",
 )
 LIST_KEYS = ("calls", "pushes", "logins")  # in arrival order; the rest by id
+MAX_LOG_ENTRIES = 5000  # per list key
 
 
 def utc_now_text():
@@ -68,7 +69,8 @@ def _text(value):
 class SandboxState:
     """In-memory aiflow; every public method is atomic under one lock."""
 
-    def __init__(self):
+    def __init__(self, max_entries=MAX_LOG_ENTRIES):
+        self.max_entries = max_entries
         self.lock = threading.RLock()
         self._data = {}
         self.reset()
@@ -87,7 +89,10 @@ class SandboxState:
 
     def record(self, key, entry):
         with self.lock:
-            self._data[key].append(entry)
+            entries = self._data[key]
+            entries.append(entry)
+            # a demo sandbox runs for days: keep the newest, not everything
+            del entries[: max(0, len(entries) - self.max_entries)]
 
     # ------------------------------------------------------------------
     # dispatch

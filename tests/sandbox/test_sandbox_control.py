@@ -10,6 +10,7 @@ from conftest import SANDBOX_CREDENTIAL, signed_post
 from aiflow_connector.protocol.signing import vendor_sdk_error
 from aiflow_connector.sandbox.failures import FailurePlan
 from aiflow_connector.sandbox.server import SandboxServer
+from aiflow_connector.sandbox.state import SandboxState
 
 from .payloads import PATHS, department
 
@@ -253,3 +254,10 @@ def test_sdk_signing_without_the_sdk_is_refused_at_construction():
         pytest.skip("the vendor SDK is installed here")
     with pytest.raises(ValueError, match="vendor signing SDK"):
         SandboxServer(credential=SANDBOX_CREDENTIAL, signing_method="sdk")
+
+
+def test_recorded_lists_keep_only_the_newest_entries():
+    state = SandboxState(max_entries=3)
+    for n in range(5):
+        state.record("calls", {"n": n})
+    assert [c["n"] for c in state.calls()] == [2, 3, 4]
