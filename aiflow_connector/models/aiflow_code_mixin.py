@@ -1,17 +1,33 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+
 from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..protocol import org_payloads
+
+PARAM_SYNC_COMPANIES = "aiflow_connector.sync_company_ids"
 
 
 class AiflowCodeMixin(models.AbstractModel):
-    """A stable code by which aiflow knows a record.
+    """A stable code by which aiflow knows a record, and the hooks that keep
+    aiflow up to date with the record.
 
-    It is given once, from a sequence, and never follows renames or moves, so
-    aiflow keeps matching the same department or person. Admins may edit it.
+    The code is given once, from a sequence, and never follows renames or
+    moves, so aiflow keeps matching the same department or person. Admins
+    may edit it; the old code is then sent to aiflow disabled.
+
+    Each change of a field aiflow sees queues the record in the outbox in
+    the same transaction (see ``aiflow.outbox``); the payload itself is built
+    when it is sent.
     """
 
     _name = "aiflow.code.mixin"
     _description = "aiflow code"
     _aiflow_code_sequence = None  # ir.sequence code, set by each model
+    _aiflow_endpoint = None  # outbox endpoint, set by each model
+    # Stored fields whose change reaches aiflow (set by each model).
+    _aiflow_sync_fields = ()
 
     aiflow_code = fields.Char(
         copy=False,
@@ -19,6 +35,25 @@ class AiflowCodeMixin(models.AbstractModel):
         tracking=True,
         help="Stable identifier sent to aiflow. Given automatically; change it "
         "only to match a code aiflow already knows.",
+    )
+    aiflow_sync_state = fields.Selection(
+        [
+            ("not_synced", "Not synced"),
+            ("pending", "Pending"),
+            ("sending", "Sending"),
+            ("done", "Synced"),
+            ("retrying", "Retrying"),
+            ("dead", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
+        string="aiflow Sync",
+        compute="_compute_aiflow_sync_info",
+    )
+    aiflow_last_sync = fields.Datetime(
+        string="Last aiflow Sync", compute="_compute_aiflow_sync_info"
+    )
+    aiflow_last_error = fields.Text(
+        string="Last aiflow Error", compute="_compute_aiflow_sync_info"
     )
 
     _sql_constraints = [
@@ -29,12 +64,17 @@ class AiflowCodeMixin(models.AbstractModel):
         ),
     ]
 
+    # ------------------------------------------------------------------
+    # codes
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
             if not vals.get("aiflow_code"):
                 vals["aiflow_code"] = self._aiflow_next_code()
-        return super().create(vals_list)
+        records = super().create(vals_list)
+        records._aiflow_changed()
+        return records
 
     @api.model
     def _aiflow_next_code(self):
@@ -47,3 +87,282 @@ class AiflowCodeMixin(models.AbstractModel):
         )
         for record in records:
             record.aiflow_code = self._aiflow_next_code()
+
+    # ------------------------------------------------------------------
+    # sync state shown on the form
+
+    def _compute_aiflow_sync_info(self):
+        rows_by_id = {}
+        last_done = {}
+        if self.ids:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT DISTINCT ON (res_id) res_id, state, done_at, last_error
+                      FROM aiflow_outbox
+                     WHERE res_model = %s AND endpoint = %s AND mode = 'live'
+                       AND res_id IN %s
+                     ORDER BY res_id, id DESC
+                    """,
+                    self._name,
+                    self._aiflow_endpoint,
+                    tuple(self.ids),
+                )
+            )
+            rows_by_id = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT res_id, max(done_at) FROM aiflow_outbox
+                     WHERE res_model = %s AND endpoint = %s AND state = 'done'
+                       AND res_id IN %s
+                     GROUP BY res_id
+                    """,
+                    self._name,
+                    self._aiflow_endpoint,
+                    tuple(self.ids),
+                )
+            )
+            last_done = dict(self.env.cr.fetchall())
+        for record in self:
+            state, _done_at, error = rows_by_id.get(record.id, ("not_synced", None, None))
+            record.aiflow_sync_state = state
+            record.aiflow_last_sync = last_done.get(record.id) or False
+            record.aiflow_last_error = error or False
+
+    def action_aiflow_sync_rows(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "aiflow_connector.aiflow_outbox_action"
+        )
+        action["domain"] = [("res_model", "=", self._name), ("res_id", "=", self.id)]
+        action["context"] = {}
+        return action
+
+    # ------------------------------------------------------------------
+    # write hooks
+
+    def _write_multi(self, vals_list):
+        # Low-level hook: it sees every stored change, those of write() and
+        # those of recomputed fields (e.g. an employee's manager following
+        # the department's), and only values that differ from the cache.
+        if self.env.context.get("aiflow_no_sync"):
+            return super()._write_multi(vals_list)
+        synced = set(self._aiflow_sync_fields)
+        touched = set().union(*vals_list) & synced if vals_list else set()
+        if not touched:
+            return super()._write_multi(vals_list)
+        columns = sorted(touched)
+        # The cache may not have held the old value: compare with the database.
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, %s FROM %s WHERE id IN %s",
+                SQL(", ").join(SQL.identifier(name) for name in columns),
+                SQL.identifier(self._table),
+                tuple(self.ids),
+            )
+        )
+        before = {row[0]: dict(zip(columns, row[1:])) for row in self.env.cr.fetchall()}
+        result = super()._write_multi(vals_list)
+        changed = []
+        old_codes = {}
+        for record, vals in zip(self, vals_list):
+            old = before.get(record.id, {})
+            if any(old.get(name) != vals[name] for name in touched if name in vals):
+                changed.append(record.id)
+                if (
+                    "aiflow_code" in vals
+                    and old.get("aiflow_code")
+                    and old["aiflow_code"] != vals["aiflow_code"]
+                ):
+                    old_codes[record.id] = old["aiflow_code"]
+        if changed:
+            self.browse(changed)._aiflow_changed()
+        if old_codes:
+            self._aiflow_code_changed(old_codes)
+        return result
+
+    def _aiflow_changed(self):
+        if self.env.context.get("aiflow_no_sync"):
+            return
+        self.env["aiflow.outbox"]._aiflow_enqueue(self._aiflow_endpoint, self)
+
+    def _aiflow_code_changed(self, old_codes):
+        """Records now sent under a new code: disable the old one in aiflow
+        (once everything pointing at it has moved) and re-send what refers
+        to these records, since their payloads name the code."""
+        precommit = self.env.cr.precommit
+        key = f"aiflow.retire.{self._name}"
+        retired = precommit.data.get(key)
+        if retired is None:
+            retired = precommit.data[key] = {}
+            precommit.add(self.browse()._aiflow_flush_retired)
+        for res_id, code in old_codes.items():
+            retired.setdefault(res_id, []).append(code)
+
+    def _aiflow_flush_retired(self):
+        retired = self.env.cr.precommit.data.pop(f"aiflow.retire.{self._name}", None)
+        if not retired:
+            return
+        records = self.browse(list(retired)).with_context(active_test=False).exists()
+        for dependents in records._aiflow_dependents():
+            dependents._aiflow_enqueue_all()
+        values = records._aiflow_sync_values()
+        entries = []
+        for record in records:
+            current = record.aiflow_code
+            for old in dict.fromkeys(retired[record.id]):
+                if old == current or record.id not in values:
+                    continue
+                item = self._aiflow_item(dict(values[record.id], code=old))
+                if item is not None:
+                    entries.append((record.id, old, record.display_name, org_payloads.disabled(item)))
+        self._aiflow_enqueue_fixed_if_known(entries)
+
+    def _aiflow_enqueue_fixed_if_known(self, entries):
+        """Queue ``disabled`` payloads for codes aiflow has (or may have)
+        received; a code it never saw needs no disabling."""
+        if not entries:
+            return
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT record_key FROM aiflow_outbox
+                 WHERE endpoint = %s AND record_key IN %s AND state IN ('done', 'sending')
+                """,
+                self._aiflow_endpoint,
+                tuple(entry[1] for entry in entries),
+            )
+        )
+        known = {row[0] for row in self.env.cr.fetchall()}
+        self.env["aiflow.outbox"]._aiflow_enqueue_fixed(
+            self._aiflow_endpoint,
+            [entry for entry in entries if entry[1] in known],
+            res_model=self._name,
+        )
+
+    def _aiflow_enqueue_all(self):
+        if self:
+            self.env["aiflow.outbox"]._aiflow_enqueue(self._aiflow_endpoint, self)
+
+    def unlink(self):
+        if self.env.context.get("aiflow_no_sync") or not self:
+            return super().unlink()
+        records = self.with_context(active_test=False)
+        values = records._aiflow_sync_values(in_scope_only=True)
+        entries = []
+        for record in records:
+            if record.id in values:
+                item = self._aiflow_item(values[record.id])
+                if item is not None:
+                    entries.append(
+                        (record.id, record.aiflow_code, record.display_name, org_payloads.disabled(item))
+                    )
+        dependents = [
+            d - records if d._name == records._name else d
+            for d in records._aiflow_dependents()
+        ]
+        self._aiflow_enqueue_fixed_if_known(entries)
+        # The stored payload above says it all; a live row left for a record
+        # that is gone would only disable it a second time.
+        self.env["aiflow.outbox"]._aiflow_forget_live(self._aiflow_endpoint, records)
+        result = super().unlink()
+        # Their references to the deleted records were just cleared.
+        for records_left in dependents:
+            records_left.exists()._aiflow_enqueue_all()
+        return result
+
+    # ------------------------------------------------------------------
+    # what the outbox asks at send time
+
+    @api.model
+    def _aiflow_sync_company_ids(self):
+        """Companies whose records are synced; None means all."""
+        raw = self.env["ir.config_parameter"].sudo().get_param(PARAM_SYNC_COMPANIES) or ""
+        ids = [int(part) for part in raw.split(",") if part.strip().isdigit()]
+        return set(ids) or None
+
+    def _aiflow_in_scope(self, company_ids=None):
+        """Records of the synced companies (``company_ids``: from Settings)."""
+        if company_ids is None:
+            company_ids = self._aiflow_sync_company_ids()
+        if company_ids is None:
+            return self
+        return self.filtered(lambda r: not r.company_id or r.company_id.id in company_ids)
+
+    def _aiflow_outbox_keys(self, endpoint):
+        """res_id -> (aiflow id, name) of the records that should get a live
+        row: existing, and in scope or already known to the outbox (so a
+        record leaving the synced companies is disabled in aiflow)."""
+        records = self.with_context(active_test=False).exists()
+        in_scope = records._aiflow_in_scope()
+        others = records - in_scope
+        if others:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT DISTINCT res_id FROM aiflow_outbox
+                     WHERE res_model = %s AND endpoint = %s AND res_id IN %s
+                    """,
+                    self._name,
+                    endpoint,
+                    tuple(others.ids),
+                )
+            )
+            in_scope |= self.browse([row[0] for row in self.env.cr.fetchall()])
+        return {record.id: (record.aiflow_code, record.display_name) for record in in_scope}
+
+    @api.model
+    def _aiflow_outbox_payloads(self, endpoint, res_ids):
+        """res_id -> item to send now. A record that is gone or cannot be sent
+        any more (outside the synced companies, no department) gets its last
+        delivered item disabled, or None when aiflow never received it."""
+        records = self.browse(res_ids).with_context(active_test=False).exists()
+        values = records._aiflow_sync_values(in_scope_only=True)
+        result = {}
+        missing = []
+        for res_id in res_ids:
+            item = self._aiflow_item(values[res_id]) if res_id in values else None
+            if item is None:
+                missing.append(res_id)
+            else:
+                result[res_id] = item
+        if missing:
+            result.update(self._aiflow_last_delivered_disabled(endpoint, missing))
+        return result
+
+    @api.model
+    def _aiflow_last_delivered_disabled(self, endpoint, res_ids):
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT ON (res_id) res_id, request_body FROM aiflow_outbox
+                 WHERE res_model = %s AND endpoint = %s AND res_id IN %s
+                   AND state = 'done' AND request_body IS NOT NULL
+                 ORDER BY res_id, id DESC
+                """,
+                self._name,
+                endpoint,
+                tuple(res_ids),
+            )
+        )
+        result = {}
+        for res_id, body in self.env.cr.fetchall():
+            item = json.loads(body)
+            if item.get("status") != org_payloads.STATUS_DISABLED:
+                result[res_id] = org_payloads.disabled(item)
+        return result
+
+    def _aiflow_sync_values(self, in_scope_only=False):
+        """id -> plain dict the payload builder takes (set by each model)."""
+        raise NotImplementedError
+
+    @api.model
+    def _aiflow_item(self, values):
+        """Spec item for one record's values, None if it cannot be sent."""
+        raise NotImplementedError
+
+    def _aiflow_dependents(self):
+        """Recordsets whose payloads name these records' codes."""
+        raise NotImplementedError

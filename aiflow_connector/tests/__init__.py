@@ -1,2 +1,3 @@
 from . import test_settings
+from . import test_org_sync
 from . import test_connection
