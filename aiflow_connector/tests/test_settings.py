@@ -198,6 +198,41 @@ class TestAiflowSettings(TransactionCase):
             "https://erp.example.com/odoo/api/workflow/approval/log",
         )
 
+    def test_settings_view_has_the_aiflow_app(self):
+        arch = (
+            self.env["res.config.settings"]
+            .with_user(self.admin)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        self.assertIn('name="aiflow_connector"', arch)
+        self.assertIn('name="action_aiflow_test_connection"', arch)
+        for field_name in (
+            "aiflow_base_url",
+            "aiflow_enterprise_code",
+            "aiflow_app_id",
+            "aiflow_app_secret",
+            "aiflow_oauth_client_id",
+            "aiflow_oauth_client_secret",
+            "aiflow_oauth_redirect_uris",
+            "aiflow_timezone",
+            "aiflow_sync_enabled",
+            "aiflow_signing_method",
+            "aiflow_signing_warning",
+            "aiflow_connect_timeout",
+            "aiflow_read_timeout",
+            "aiflow_url_oauth_authorize",
+            "aiflow_url_workflow_receive",
+        ):
+            self.assertIn(f'name="{field_name}"', arch)
+
+    def test_unknown_timezone_falls_back(self):
+        self.params.set_param(PREFIX + "timezone", "Mars/Olympus_Mons")
+        with self.assertLogs(
+            "odoo.addons.aiflow_connector.models.aiflow_connection", "WARNING"
+        ) as logs:
+            self.assertEqual(self.env["aiflow.connection"]._aiflow_timezone(), "Asia/Shanghai")
+        self.assertIn("Mars/Olympus_Mons", logs.output[0])
+
     # -- validation ---------------------------------------------------------------
 
     def test_invalid_base_url_refused(self):
