@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Refresh the translation catalogues from the code: exports the terms of the
+# installed addon to i18n/aiflow_connector.pot with Odoo's own exporter, then
+# merges i18n/zh_CN.po against it (exact matches only, so nothing is guessed).
+#
+#   scripts/i18n.sh [COMPENDIUM.po ...]   extra catalogues to take translations from
+#
+# Prints how many zh_CN entries still lack a translation and exits 1 if any do.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+
+require_odoo
+ensure_venv
+link_odoo_into_venv
+ensure_postgres
+
+DB="${AIFLOW_I18N_DB:-aiflow_i18n}"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/aiflow-i18n.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+write_odoo_conf "$WORK/odoo.conf" "$DB" 0
+I18N="$REPO_ROOT/aiflow_connector/i18n"
+POT="$I18N/aiflow_connector.pot"
+PO="$I18N/zh_CN.po"
+
+drop_db "$DB"
+odoo_bin -c "$WORK/odoo.conf" -d "$DB" -i aiflow_connector --without-demo=all \
+    --stop-after-init --log-level=warn || die "installing the addon failed"
+odoo_bin -c "$WORK/odoo.conf" -d "$DB" --modules=aiflow_connector \
+    --i18n-export="$POT" --stop-after-init --log-level=warn || die "exporting terms failed"
+drop_db "$DB"
+
+compendium=()
+for extra in "$@"; do compendium+=(--compendium "$extra"); done
+if [ ! -f "$PO" ]; then
+    sed -e '/^"Language-Team: /a "Language: zh_CN\\n"' "$POT" > "$PO"
+fi
+msgmerge --quiet --no-fuzzy-matching --no-wrap "${compendium[@]}" -o "$WORK/zh_CN.po" "$PO" "$POT" \
+    || die "msgmerge failed"
+# Keep only live entries: obsolete ones would confuse translators.
+msgattrib --no-obsolete --no-wrap -o "$PO" "$WORK/zh_CN.po" || die "msgattrib failed"
+
+missing=$(msgattrib --untranslated --no-wrap "$PO" | grep -c '^msgid "' || true)
+missing=$((missing > 0 ? missing - 1 : 0))  # msgattrib always prints the header entry
+say "zh_CN.po: $(grep -c '^msgid "' "$PO") entries, $missing without a translation"
+[ "$missing" -eq 0 ]
