@@ -5,4 +5,5 @@
 # tests, benchmarks) it stays free of Odoo so `protocol` can be used alone.
 if __name__.startswith("odoo.addons."):
     from . import controllers, models
+    from . import wizards
     from .hooks import post_init_hook

@@ -16,6 +16,7 @@
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
         "data/ir_config_parameter_data.xml",
+        "views/aiflow_full_resync_views.xml",
         "views/res_config_settings_views.xml",
         "views/aiflow_menus.xml",
         "data/ir_cron_outbox.xml",
@@ -25,6 +26,11 @@
         "views/aiflow_oauth_token_views.xml",
     ],
     "post_init_hook": "post_init_hook",
+    "assets": {
+        "web.assets_backend": [
+            "aiflow_connector/static/src/js/aiflow_resync_progress.js",
+        ],
+    },
     "installable": True,
     "application": True,
 }

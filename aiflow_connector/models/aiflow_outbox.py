@@ -31,7 +31,7 @@ from odoo.tools import SQL
 
 from ..protocol import org_payloads
 from ..protocol.errors import AiflowError, PayloadError
-from ..protocol.schema import ENDPOINTS, OUTBOUND, validate, validate_item
+from ..protocol.schema import ENDPOINTS, validate, validate_item
 
 _logger = logging.getLogger(__name__)
 
@@ -71,14 +71,6 @@ def retry_delay(attempts, rand=random.random):
     workers that failed together do not come back together."""
     base = min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_CAP_SECONDS)
     return base * (0.5 + rand())
-
-
-def _endpoint_selection():
-    return [
-        (name, name.replace("_", " ").capitalize())
-        for name, endpoint in ENDPOINTS.items()
-        if endpoint.direction == OUTBOUND
-    ]
 
 
 def _json(value):
@@ -361,6 +353,66 @@ class AiflowOutbox(models.Model):
         return True
 
     @api.model
+    def _aiflow_enqueue_query(self, endpoint, res_model, source, resync_token=None):
+        """Queue live rows in bulk for the records ``source`` selects
+        (``SELECT id, key, name``): a full resync of thousands of records
+        without loading them. Rows already waiting join instead (a dead one
+        starts over). Returns the number of rows queued or joined."""
+        self.env.flush_all()
+        cr = self.env.cr
+        now = fields.Datetime.now()
+        params = {
+            "source": source,
+            "endpoint": endpoint,
+            "model": res_model,
+            "token": resync_token,
+            "now": now,
+            "uid": self.env.uid,
+            "priority": PRIORITY.get((endpoint, "live"), DEFAULT_PRIORITY),
+        }
+        cr.execute(
+            SQL(
+                """
+                UPDATE aiflow_outbox row
+                   SET resync_token = %(token)s, write_date = %(now)s, write_uid = %(uid)s,
+                       record_key = src.key,
+                       attempts = CASE WHEN row.state = 'dead' THEN 0 ELSE row.attempts END,
+                       next_attempt_at = CASE WHEN row.state = 'dead' THEN %(now)s
+                                              ELSE row.next_attempt_at END,
+                       last_error = CASE WHEN row.state = 'dead' THEN NULL ELSE row.last_error END,
+                       state = CASE WHEN row.state = 'dead' THEN 'pending' ELSE row.state END
+                  FROM (%(source)s) src
+                 WHERE row.endpoint = %(endpoint)s AND row.res_model = %(model)s
+                   AND row.mode = 'live' AND row.res_id = src.id
+                   AND row.state IN ('pending', 'retrying', 'dead')
+                """,
+                **params,
+            )
+        )
+        joined = cr.rowcount
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO aiflow_outbox
+                       (endpoint, mode, res_model, res_id, record_key, record_name, priority,
+                        state, attempts, next_attempt_at, resync_token,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT %(endpoint)s, 'live', %(model)s, src.id, src.key, src.name, %(priority)s,
+                       'pending', 0, %(now)s, %(token)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM (%(source)s) src
+                 WHERE NOT EXISTS (
+                        SELECT 1 FROM aiflow_outbox row
+                         WHERE row.endpoint = %(endpoint)s AND row.res_model = %(model)s
+                           AND row.mode = 'live' AND row.res_id = src.id
+                           AND row.state IN ('pending', 'retrying', 'dead'))
+                """,
+                **params,
+            )
+        )
+        self.invalidate_model()
+        return joined + cr.rowcount
+
+    @api.model
     def _aiflow_forget_live(self, endpoint, records):
         """Drop the live rows of ``records`` (about to be deleted) that were
         not sent yet: their stored payload replaces them."""
@@ -398,13 +450,16 @@ class AiflowOutbox(models.Model):
         self._aiflow_deliver()
 
     @api.model
-    def _aiflow_deliver(self, time_budget=RUN_TIME_BUDGET):
-        """Send what is due; returns counters (sent, done, failed, waiting, runs)."""
+    def _aiflow_deliver(self, time_budget=RUN_TIME_BUDGET, settings=None, client=None):
+        """Send what is due; returns counters (requests, sent, done, failed,
+        retrying, waiting). ``settings`` / ``client`` default to the saved
+        configuration (scripts and tests may pass their own)."""
         stats = defaultdict(int)
-        settings = self._aiflow_outbox_settings()
+        settings = settings or self._aiflow_outbox_settings()
         if not settings["sync_enabled"]:
             return dict(stats)
-        client = self.env["aiflow.connection"]._aiflow_client()
+        own_client = client is None
+        client = client or self.env["aiflow.connection"]._aiflow_client()
         deadline = time.monotonic() + time_budget
         self = self.sudo()
         stopped = out_of_time = False
@@ -429,7 +484,8 @@ class AiflowOutbox(models.Model):
                 if not skip or stats["done"] == delivered_before:
                     break
         finally:
-            client.close()
+            if own_client:
+                client.close()
         self._aiflow_schedule_next(out_of_time)
         return dict(stats)
 
@@ -831,13 +887,15 @@ class AiflowOutbox(models.Model):
     # console actions
 
     def action_retry_now(self):
-        rows = self.filtered(lambda row: row.state in ("dead", "retrying", "pending", "cancelled"))
+        # A delivered row may be sent again too (e.g. aiflow lost the record).
+        rows = self.filtered(lambda row: row.state != "sending")
         rows.write(
             {
                 "state": "pending",
                 "attempts": 0,
                 "next_attempt_at": fields.Datetime.now(),
                 "last_error": False,
+                "claim_token": False,
             }
         )
         if rows:

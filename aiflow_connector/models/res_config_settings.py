@@ -88,6 +88,48 @@ class ResConfigSettings(models.TransientModel):
         help="Send departments, users and approvals to aiflow. "
         "Turn on once the connection test succeeds.",
     )
+    aiflow_sync_batch_size = fields.Integer(
+        string="Sync Batch Size",
+        config_parameter=PARAM_PREFIX + "sync_batch_size",
+        default=100,
+        help="Departments or users sent to aiflow in one request.",
+    )
+    aiflow_sync_max_attempts = fields.Integer(
+        string="Maximum Attempts",
+        config_parameter=PARAM_PREFIX + "sync_max_attempts",
+        default=8,
+        help="Tries of a call that fails for a passing reason (aiflow "
+        "unreachable, busy, timing out) before it is marked dead. Waits grow "
+        "from 30 seconds to one hour between tries.",
+    )
+    aiflow_outbox_vacuum_days = fields.Integer(
+        string="Keep Delivered Rows (days)",
+        config_parameter=PARAM_PREFIX + "outbox_vacuum_days",
+        default=30,
+        help="Delivered and cancelled rows of the sync queue older than this "
+        "are removed every day.",
+    )
+    aiflow_sync_company_ids = fields.Many2many(
+        "res.company",
+        string="Companies to Sync",
+        compute="_compute_aiflow_sync_company_ids",
+        inverse="_inverse_aiflow_sync_company_ids",
+        help="Only departments and employees of these companies are sent to "
+        "aiflow. Leave empty to send those of every company.",
+    )
+
+    def _compute_aiflow_sync_company_ids(self):
+        company_ids = self.env["hr.department"]._aiflow_sync_company_ids() or set()
+        companies = self.env["res.company"].sudo().browse(sorted(company_ids)).exists()
+        for settings in self:
+            settings.aiflow_sync_company_ids = companies
+
+    def _inverse_aiflow_sync_company_ids(self):
+        for settings in self:
+            self.env["ir.config_parameter"].sudo().set_param(
+                PARAM_PREFIX + "sync_company_ids",
+                ",".join(str(i) for i in sorted(settings.aiflow_sync_company_ids.ids)),
+            )
     aiflow_signing_method = fields.Selection(
         [
             (METHOD_BUILTIN, "Built-in (HMAC-SHA256)"),
@@ -246,6 +288,8 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         self._aiflow_check_and_normalize()
         res = super().set_values()
+        # Rows queued while sync was off go out now that it may be on.
+        self.env["aiflow.outbox"]._aiflow_trigger_worker()
         params = self.env["ir.config_parameter"].sudo()
         for settings in self:
             if (settings.aiflow_oauth_redirect_uris or False) != (

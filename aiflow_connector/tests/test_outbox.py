@@ -1,0 +1,260 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The outbox worker's failure handling, against the sandbox over HTTP."""
+
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from odoo.addons.aiflow_connector.models import aiflow_outbox
+
+from .test_org_sync import DEPT_PATH, PREFIX, USER_PATH, OrgSyncCase
+
+
+@tagged("post_install", "-at_install")
+class TestOutbox(OrgSyncCase):
+    def make_due(self, rows=None):
+        """Time passes: every waiting retry is due now."""
+        rows = rows if rows is not None else self.Outbox.search([("state", "=", "retrying")])
+        rows.write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
+
+    def test_retry_delay_grows_with_jitter_up_to_the_cap(self):
+        self.assertEqual(aiflow_outbox.retry_delay(1, rand=lambda: 0.5), 30)
+        self.assertEqual(aiflow_outbox.retry_delay(3, rand=lambda: 0.5), 120)
+        self.assertEqual(aiflow_outbox.retry_delay(30, rand=lambda: 0.5), 3600)
+        self.assertEqual(aiflow_outbox.retry_delay(1, rand=lambda: 0.0), 15)
+        self.assertEqual(aiflow_outbox.retry_delay(1, rand=lambda: 0.999), 30 * 1.499)
+
+    def test_retryable_failures_back_off_then_dead_letter(self):
+        dept = self.Dept.create({"name": "Retry me"})
+        self.sandbox.fail_next(1, mode="http503")
+        before = fields.Datetime.now()
+        self.deliver()
+        row = self.rows(dept)
+        self.assertEqual(row.state, "retrying")
+        self.assertEqual(row.attempts, 1)
+        self.assertGreaterEqual(row.next_attempt_at, before + timedelta(seconds=14))
+        self.assertIn("503", row.response_body)
+        self.assertTrue(row.last_error)
+        self.assertFalse(self.aiflow_dept(dept))
+
+        # Not due yet: the worker leaves it alone.
+        self.deliver()
+        self.assertEqual(row.attempts, 1)
+
+        # -1024 is retryable too; the limit (3 in these tests) ends in dead.
+        self.sandbox.fail_next(2, mode="status-1024")
+        self.make_due()
+        self.deliver()
+        self.assertEqual((row.state, row.attempts), ("retrying", 2))
+        self.make_due()
+        self.deliver()
+        self.assertEqual((row.state, row.attempts), ("dead", 3))
+        self.assertIn("-1024", row.last_error)
+
+        # Fixed: retry from the console.
+        row.action_retry_now()
+        self.deliver()
+        self.assertEqual(row.state, "done")
+        self.assertTrue(self.aiflow_dept(dept))
+
+    def test_permanent_failure_dead_at_once_and_retry_all_dead(self):
+        depts = self.Dept.create([{"name": "P1"}, {"name": "P2"}])
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param(PREFIX + "app_secret", "wrong-secret")
+        self.deliver()
+        rows = self.rows(depts)
+        self.assertEqual(set(rows.mapped("state")), {"dead"})
+        self.assertEqual(set(rows.mapped("attempts")), {1})
+        self.assertNotIn("wrong-secret", rows[0].last_error + (rows[0].response_body or ""))
+        self.assertEqual(len(self.calls(DEPT_PATH)), 1)
+        # Dead rows stay dead: no further calls.
+        self.deliver()
+        self.assertEqual(len(self.calls(DEPT_PATH)), 1)
+
+        params.set_param(PREFIX + "app_secret", "your_app_secret")
+        self.Outbox.action_retry_all_dead()
+        self.deliver()
+        self.assertEqual(set(rows.mapped("state")), {"done"})
+        self.assertTrue(all(self.aiflow_dept(d) for d in depts))
+
+    def test_fail_details_mark_only_named_records_and_children_wait(self):
+        parent = self.Dept.create({"name": "Known parent"})
+        self.deliver()
+        # aiflow forgets the parent: its child will be refused, not the others.
+        self.sandbox.reset()
+        child = self.Dept.create({"name": "Orphan", "parent_id": parent.id})
+        sibling = self.Dept.create({"name": "Fine root"})
+        member = self.Emp.create({"name": "In orphan", "department_id": child.id})
+        elsewhere = self.Emp.create({"name": "In root", "department_id": sibling.id})
+        self.deliver()
+        child_row, sibling_row = self.rows(child), self.rows(sibling)
+        self.assertEqual(child_row.state, "dead")
+        self.assertIn("PARENT_NOT_FOUND", child_row.last_error)
+        self.assertIn("failDetail", child_row.response_body)
+        self.assertEqual(sibling_row.state, "done")
+        self.assertEqual(self.rows(elsewhere).state, "done")
+        # The member of the refused department is not sent: it waits.
+        member_row = self.rows(member)
+        self.assertEqual(member_row.state, "pending")
+        self.assertIn(child.aiflow_code, member_row.last_error)
+        self.assertNotIn(member.aiflow_code, [u["userId"] for u in self.sent_items(USER_PATH)])
+
+        # Cause fixed (the parent is sent again), then retry the dead one.
+        self.rows(parent).action_retry_now()
+        self.Outbox.action_retry_all_dead()
+        self.deliver()
+        self.assertEqual(child_row.state, "done")
+        self.assertEqual(member_row.state, "done")
+        self.assertEqual(self.aiflow_user(member)["deptId"], child.aiflow_code)
+
+    def test_sync_disabled_rows_wait(self):
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param(PREFIX + "sync_enabled", "False")
+        dept = self.Dept.create({"name": "Waits"})
+        self.deliver()
+        self.assertEqual(self.rows(dept).state, "pending")
+        self.assertEqual(self.calls(), [])
+        params.set_param(PREFIX + "sync_enabled", "True")
+        self.deliver()
+        self.assertEqual(self.rows(dept).state, "done")
+
+    def test_rollback_leaves_nothing(self):
+        count = self.Outbox.search_count([])
+        with self.assertRaises(ZeroDivisionError), self.env.cr.savepoint():
+            self.Dept.create({"name": "Rolled back"})
+            1 / 0  # noqa: B018
+        self.commit_point()
+        self.assertEqual(self.Outbox.search_count([]), count)
+
+    def test_stale_claim_is_claimed_again(self):
+        dept = self.Dept.create({"name": "Claimed by a dead worker"})
+        self.commit_point()
+        row = self.rows(dept)
+        row.write(
+            {
+                "state": "sending",
+                "claim_token": "dead-worker",
+                "claimed_at": fields.Datetime.now() - timedelta(minutes=5),
+            }
+        )
+        self.deliver()
+        self.assertEqual(row.state, "sending", "a fresh claim is left alone")
+        row.claimed_at = fields.Datetime.now() - aiflow_outbox.CLAIM_LEASE - timedelta(seconds=1)
+        self.deliver()
+        self.assertEqual(row.state, "done")
+        self.assertTrue(self.aiflow_dept(dept))
+
+    def test_batches_of_configured_size(self):
+        self.env["ir.config_parameter"].sudo().set_param(PREFIX + "sync_batch_size", "7")
+        root = self.Dept.create({"name": "Root"})
+        self.Dept.create([{"name": f"Child {n}", "parent_id": root.id} for n in range(20)])
+        stats = self.deliver()
+        sizes = [len(c["body"]["departments"]) for c in self.calls(DEPT_PATH)]
+        self.assertEqual(sizes, [7, 7, 7])
+        self.assertEqual(stats["requests"], 3)
+        self.assertEqual(self.calls(DEPT_PATH)[0]["body"]["departments"][0]["deptId"], root.aiflow_code)
+
+    def test_console_cancel_and_vacuum(self):
+        dept = self.Dept.create({"name": "Cancel me"})
+        self.commit_point()
+        row = self.rows(dept)
+        row.action_cancel()
+        self.assertEqual(row.state, "cancelled")
+        self.deliver()
+        self.assertEqual(self.calls(), [])
+        self.assertEqual(dept.aiflow_sync_state, "cancelled")
+        action = dept.action_aiflow_sync_rows()
+        self.assertEqual(self.Outbox.search(action["domain"]), row)
+
+        old = self.Dept.create({"name": "Old"})
+        self.deliver()
+        old_row = self.rows(old)
+        self.env.cr.execute(
+            "UPDATE aiflow_outbox SET write_date = now() - interval '40 days' WHERE id IN %s",
+            (tuple((old_row | row).ids),),
+        )
+        fresh = self.Dept.create({"name": "Fresh"})
+        self.deliver()
+        self.Outbox._cron_vacuum()
+        self.assertFalse((old_row | row).exists())
+        self.assertTrue(self.rows(fresh).exists())
+
+    def test_aiflow_down_while_200_changes_nothing_lost(self):
+        self.sandbox.go_down()
+        self.addCleanup(self.sandbox.come_back)
+        depts = self.Dept.browse()
+        parent = self.Dept.browse()
+        for n in range(20):
+            parent = self.Dept.create(
+                {"name": f"Level {n}", "parent_id": parent.id if n % 4 else False}
+            )
+            depts |= parent
+        employees = self.Emp.browse()
+        boss = self.Emp.browse()
+        for n in range(100):
+            boss = self.Emp.create(
+                {
+                    "name": f"Person {n}",
+                    "department_id": depts[n % 20].id,
+                    "parent_id": boss.id if n % 10 else False,
+                }
+            )
+            employees |= boss
+        changes = 120
+        for n in range(40):
+            employees[n].write({"name": f"Person {n} renamed"})
+            changes += 1
+        for n in range(20):
+            employees[50 + n].write({"department_id": depts[(n + 7) % 20].id})
+            changes += 1
+        for n in range(10):
+            depts[n].write({"name": f"Renamed level {n}"})
+            changes += 1
+        for n in range(5):
+            employees[90 + n].action_archive()
+            changes += 1
+        for n in range(5):
+            employees[80 + n].aiflow_code = f"UMOVED{n}"
+            changes += 1
+        self.assertGreaterEqual(changes, 200)
+        for _attempt in range(2):
+            self.deliver()
+            self.make_due()
+        self.assertFalse(self.Outbox.search([("state", "=", "done")]))
+        self.assertFalse(self.Outbox.search([("state", "=", "dead")]))
+
+        self.sandbox.come_back()
+        for _round in range(5):
+            self.make_due()
+            self.deliver()
+        self.assertFalse(
+            self.Outbox.search([("state", "not in", ("done", "cancelled"))]),
+            "every change is delivered",
+        )
+        state = self.sandbox.state
+        for dept in depts:
+            got = state["departments"][dept.aiflow_code]
+            self.assertEqual(got["deptName"], dept.name)
+            self.assertEqual(got["parentId"], dept.parent_id.aiflow_code or "")
+        for employee in employees.with_context(active_test=False):
+            got = state["users"][employee.aiflow_code]
+            self.assertEqual(got["realName"], employee.name)
+            self.assertEqual(got["deptId"], employee.department_id.aiflow_code)
+            self.assertEqual(got["status"], 1 if employee.active else 0)
+        # aiflow refused no record: every answer had failCount 0.
+        calls = self.calls()
+        self.assertTrue(calls)
+        self.assertTrue(all(c["status"] == 0 for c in calls))
+        done = self.Outbox.search([("state", "=", "done"), ("response_body", "!=", False)])
+        self.assertTrue(done)
+        self.assertTrue(all('"failCount": 0' in r.response_body for r in done))
+
+    def test_unreachable_is_retryable_with_a_readable_error(self):
+        dept = self.Dept.create({"name": "Unreachable"})
+        self.env["ir.config_parameter"].sudo().set_param(PREFIX + "base_url", "http://127.0.0.1:9")
+        self.deliver()
+        row = self.rows(dept)
+        self.assertEqual(row.state, "retrying")
+        self.assertIn("127.0.0.1:9", row.last_error)
+        self.assertNotIn("Traceback", row.last_error)

@@ -1,0 +1,1 @@
+from . import aiflow_full_resync

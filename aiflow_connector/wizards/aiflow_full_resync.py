@@ -1,0 +1,229 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import uuid
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+# Any constant: serialises the start of resyncs across workers.
+RESYNC_LOCK_KEY = 0x41494652  # "AIFR"
+RUNNING_STATES = ("pending", "retrying", "sending")
+
+
+class AiflowFullResync(models.TransientModel):
+    """Send every department and employee to aiflow again.
+
+    Opening it is the dry run: it counts what would be sent. Confirming
+    queues all of them in the outbox (one live row each, coalesced with rows
+    already waiting) and the worker sends them parents first; the form then
+    follows the progress of that run.
+    """
+
+    _name = "aiflow.full.resync"
+    _description = "aiflow Full Resync"
+    _transient_max_hours = 24.0
+
+    state = fields.Selection(
+        [("draft", "Dry run"), ("running", "Running"), ("done", "Finished")],
+        default="draft",
+        readonly=True,
+    )
+    resync_token = fields.Char(readonly=True, copy=False)
+    department_enabled_count = fields.Integer(
+        string="Departments sent enabled", compute="_compute_dry_run"
+    )
+    department_disabled_count = fields.Integer(
+        string="Departments sent disabled", compute="_compute_dry_run"
+    )
+    employee_enabled_count = fields.Integer(
+        string="Employees sent enabled", compute="_compute_dry_run"
+    )
+    employee_disabled_count = fields.Integer(
+        string="Employees sent disabled", compute="_compute_dry_run"
+    )
+    employee_skipped_count = fields.Integer(
+        string="Employees without a department",
+        compute="_compute_dry_run",
+        help="aiflow requires a department: these employees are not sent "
+        "(those aiflow already knows are disabled there).",
+    )
+    total_count = fields.Integer(string="To send", compute="_compute_progress")
+    sent_count = fields.Integer(string="Sent", compute="_compute_progress")
+    failed_count = fields.Integer(string="Failures", compute="_compute_progress")
+    progress = fields.Float(compute="_compute_progress")
+    running = fields.Boolean(compute="_compute_progress")
+    summary = fields.Text(compute="_compute_progress")
+
+    @api.model
+    def _check_admin(self):
+        if not self.env.is_admin():
+            raise AccessError(self.env._("Only administrators can run a full resync."))
+
+    @api.model
+    def _scope_sql(self, alias):
+        company_ids = self.env["hr.department"]._aiflow_sync_company_ids()
+        if company_ids is None:
+            return SQL("TRUE")
+        return SQL(
+            "(%s.company_id IS NULL OR %s.company_id IN %s)",
+            SQL.identifier(alias),
+            SQL.identifier(alias),
+            tuple(company_ids),
+        )
+
+    def _compute_dry_run(self):
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(
+            SQL(
+                "SELECT count(*) FILTER (WHERE d.active), count(*) FILTER (WHERE NOT d.active)"
+                " FROM hr_department d WHERE %s",
+                self._scope_sql("d"),
+            )
+        )
+        dept_on, dept_off = cr.fetchone()
+        cr.execute(
+            SQL(
+                """
+                SELECT count(*) FILTER (WHERE e.department_id IS NOT NULL AND e.active),
+                       count(*) FILTER (WHERE e.department_id IS NOT NULL AND NOT e.active),
+                       count(*) FILTER (WHERE e.department_id IS NULL)
+                  FROM hr_employee e WHERE %s
+                """,
+                self._scope_sql("e"),
+            )
+        )
+        emp_on, emp_off, emp_skipped = cr.fetchone()
+        for wizard in self:
+            wizard.department_enabled_count = dept_on
+            wizard.department_disabled_count = dept_off
+            wizard.employee_enabled_count = emp_on
+            wizard.employee_disabled_count = emp_off
+            wizard.employee_skipped_count = emp_skipped
+
+    def _compute_progress(self):
+        for wizard in self:
+            counts = {}
+            if wizard.resync_token:
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT state, count(*) FROM aiflow_outbox WHERE resync_token = %s"
+                        " GROUP BY state",
+                        wizard.resync_token,
+                    )
+                )
+                counts = dict(self.env.cr.fetchall())
+            total = sum(counts.values())
+            sent = counts.get("done", 0)
+            failed = counts.get("dead", 0)
+            wizard.total_count = total
+            wizard.sent_count = sent
+            wizard.failed_count = failed
+            wizard.progress = 100.0 * (sent + failed) / total if total else 0.0
+            wizard.running = any(counts.get(state) for state in RUNNING_STATES)
+            if wizard.state == "draft":
+                wizard.summary = False
+            elif wizard.running:
+                wizard.summary = self.env._(
+                    "%(sent)s of %(total)s sent, %(failed)s failed so far.",
+                    sent=sent,
+                    total=total,
+                    failed=failed,
+                )
+            else:
+                wizard.summary = self.env._(
+                    "Finished: %(sent)s of %(total)s sent, %(failed)s failed "
+                    "(see the sync queue for their errors), %(other)s not sent "
+                    "(cancelled).",
+                    sent=sent,
+                    total=total,
+                    failed=failed,
+                    other=total - sent - failed,
+                )
+
+    @api.model
+    def _running_token(self):
+        self.env.cr.execute(
+            SQL(
+                "SELECT resync_token FROM aiflow_outbox WHERE resync_token IS NOT NULL"
+                " AND state IN %s LIMIT 1",
+                RUNNING_STATES,
+            )
+        )
+        row = self.env.cr.fetchone()
+        return row and row[0]
+
+    def action_confirm(self):
+        self.ensure_one()
+        self._check_admin()
+        if self.state != "draft":
+            return self._reopen()
+        cr = self.env.cr
+        cr.execute("SELECT pg_try_advisory_xact_lock(%s)", (RESYNC_LOCK_KEY,))
+        if not cr.fetchone()[0] or self._running_token():
+            raise UserError(
+                self.env._(
+                    "A full resync is already running. Follow it in the sync "
+                    "queue; a new one can start when it has finished."
+                )
+            )
+        token = uuid.uuid4().hex
+        outbox = self.env["aiflow.outbox"]
+        outbox._aiflow_enqueue_query(
+            "department_sync",
+            "hr.department",
+            SQL(
+                "SELECT d.id, d.aiflow_code AS key, d.complete_name AS name"
+                " FROM hr_department d WHERE %s",
+                self._scope_sql("d"),
+            ),
+            resync_token=token,
+        )
+        outbox._aiflow_enqueue_query(
+            "user_sync",
+            "hr.employee",
+            SQL(
+                "SELECT e.id, e.aiflow_code AS key, e.name AS name"
+                " FROM hr_employee e WHERE %s",
+                self._scope_sql("e"),
+            ),
+            resync_token=token,
+        )
+        self.write({"state": "running", "resync_token": token})
+        self.env["aiflow.outbox"]._aiflow_trigger_worker()
+        return self._reopen()
+
+    def action_refresh(self):
+        self.ensure_one()
+        if self.state == "running" and not self._running_token_is(self.resync_token):
+            self.state = "done"
+        return self._reopen()
+
+    def _running_token_is(self, token):
+        self.env.cr.execute(
+            SQL(
+                "SELECT 1 FROM aiflow_outbox WHERE resync_token = %s AND state IN %s LIMIT 1",
+                token,
+                RUNNING_STATES,
+            )
+        )
+        return bool(self.env.cr.fetchone())
+
+    def _reopen(self):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Full resync"),
+        }
+
+    def action_open_queue(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "aiflow_connector.aiflow_outbox_action"
+        )
+        action["domain"] = [("resync_token", "=", self.resync_token)]
+        action["context"] = {}
+        return action
