@@ -62,11 +62,39 @@ class ResConfigSettings(models.TransientModel):
         help="Client ID aiflow sends when users log in with their Odoo account. "
         "Defaults to the App ID when empty.",
     )
+    # Not a config_parameter field: the parameter holds a passlib hash (see
+    # aiflow.oauth.client), so the form starts empty and set_values hashes
+    # what the administrator types; left empty, the current secret is kept.
     aiflow_oauth_client_secret = fields.Char(
         string="OAuth Client Secret",
-        config_parameter=PARAM_PREFIX + "oauth_client_secret",
         groups="base.group_system",
-        help="Client secret aiflow uses at the Odoo token endpoint.",
+        help="Client secret aiflow uses at the Odoo token endpoint. Odoo keeps "
+        "only a hash of it: type a new one to replace it, leave the field "
+        "empty to keep the current one.",
+    )
+    aiflow_oauth_client_secret_set = fields.Boolean(
+        string="OAuth Client Secret Set",
+        compute="_compute_aiflow_oauth_client_secret_set",
+    )
+    aiflow_oauth_code_ttl = fields.Integer(
+        string="Authorization Code Lifetime (s)",
+        config_parameter=PARAM_PREFIX + "oauth_code_ttl",
+        default=300,
+        help="Seconds an authorization code stays valid before aiflow must "
+        "exchange it.",
+    )
+    aiflow_oauth_access_token_ttl = fields.Integer(
+        string="Access Token Lifetime (s)",
+        config_parameter=PARAM_PREFIX + "oauth_access_token_ttl",
+        default=3600,
+        help="Seconds an access token is accepted by the user info endpoint.",
+    )
+    aiflow_oauth_refresh_token_ttl = fields.Integer(
+        string="Refresh Token Lifetime (s)",
+        config_parameter=PARAM_PREFIX + "oauth_refresh_token_ttl",
+        default=2592000,
+        help="Seconds a refresh token can be used to get new tokens "
+        "(2592000 = 30 days). Each refresh replaces it.",
     )
     # Odoo refuses config_parameter on Text fields; get_values/set_values store
     # it in the same way under aiflow_connector.oauth_redirect_uris.
@@ -287,6 +315,7 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         self._aiflow_check_and_normalize()
+        self._aiflow_oauth_set_values()
         res = super().set_values()
         # Rows queued while sync was off go out now that it may be on.
         self.env["aiflow.outbox"]._aiflow_trigger_worker()
@@ -300,6 +329,37 @@ class ResConfigSettings(models.TransientModel):
                     settings.aiflow_oauth_redirect_uris or False,
                 )
         return res
+
+    def _compute_aiflow_oauth_client_secret_set(self):
+        is_set = self.env["aiflow.oauth.client"].sudo()._oauth_has_client_secret()
+        for settings in self:
+            settings.aiflow_oauth_client_secret_set = is_set
+
+    def _aiflow_oauth_set_values(self):
+        """Check the OAuth lifetimes and store a newly typed client secret hashed."""
+        lifetimes = (
+            "aiflow_oauth_code_ttl",
+            "aiflow_oauth_access_token_ttl",
+            "aiflow_oauth_refresh_token_ttl",
+        )
+        for settings in self:
+            for field_name in lifetimes:
+                if settings[field_name] <= 0:
+                    raise ValidationError(
+                        self.env._(
+                            "%(field)s must be a positive number of seconds.",
+                            field=settings._fields[field_name].get_description(self.env)[
+                                "string"
+                            ],
+                        )
+                    )
+            # the field's groups already restrict who can type a secret
+            if settings.aiflow_oauth_client_secret:
+                self.env["aiflow.oauth.client"].sudo()._oauth_set_client_secret(
+                    settings.aiflow_oauth_client_secret
+                )
+                # the transient record must not keep the clear secret either
+                settings.aiflow_oauth_client_secret = False
 
     def action_aiflow_test_connection(self):
         """Ping aiflow with the saved settings and tell the admin what happened."""

@@ -4,8 +4,6 @@
 import json
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from passlib.context import CryptContext
-
 from odoo.tests import HttpCase, new_test_user
 
 CLIENT_ID = "APP001"
@@ -16,11 +14,6 @@ TOKEN = "/odoo/api/oauth2/token"
 USERINFO = "/odoo/api/oauth2/userinfo"
 PASSWORD = "Sso-user-pa55word"
 
-# Production hashes use Odoo's password rounds (~0.5 s per check); tests
-# store a cheap hash of the same scheme so that dozens of token requests
-# stay fast. The real rounds are exercised in test_oauth2_admin.
-FAST_CONTEXT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=1000)
-
 
 class Oauth2HttpCase(HttpCase):
     @classmethod
@@ -29,9 +22,8 @@ class Oauth2HttpCase(HttpCase):
         cls.params = cls.env["ir.config_parameter"].sudo()
         cls.params.set_param("aiflow_connector.app_id", CLIENT_ID)
         cls.params.set_param("aiflow_connector.oauth_client_id", False)
-        cls.params.set_param(
-            "aiflow_connector.oauth_client_secret", FAST_CONTEXT.hash(CLIENT_SECRET)
-        )
+        # hashed as in production (Odoo's test base lowers the rounds)
+        cls.env["aiflow.oauth.client"]._oauth_set_client_secret(CLIENT_SECRET)
         cls.params.set_param("aiflow_connector.oauth_redirect_uris", REDIRECT_URI)
         cls.department = cls.env["hr.department"].create({"name": "SSO Technology"})
         cls.user = new_test_user(
