@@ -5,7 +5,7 @@ import re
 import socket
 from urllib.parse import urlsplit
 
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tests.common import _super_send
 from odoo.tools.misc import file_path
 
@@ -26,7 +26,7 @@ def closed_port():
         return sock.getsockname()[1]
 
 
-class AiflowSandboxCase(TransactionCase):
+class AiflowSandboxMixin:
     """Runs the aiflow sandbox on 127.0.0.1 for the whole class."""
 
     @classmethod
@@ -73,6 +73,10 @@ class AiflowSandboxCase(TransactionCase):
 
     def _test_connection(self):
         return self.env["aiflow.connection"]._aiflow_test_connection()
+
+
+class AiflowSandboxCase(AiflowSandboxMixin, TransactionCase):
+    pass
 
 
 @tagged("post_install", "-at_install")
@@ -206,3 +210,50 @@ class TestAiflowConnectionChinese(AiflowSandboxCase):
         self.assertFalse(ok)
         self.assertFalse(message.startswith("Signature rejected"), message)
         self.assertRegex(message, CJK)
+
+
+# Clicks "Test Connection" in the real settings form and reads the notification.
+BROWSER_CHECK = """
+(async () => {
+    const find = async (selector) => {
+        for (let waited = 0; waited < 20000; waited += 100) {
+            const element = document.querySelector(selector);
+            if (element) {
+                return element;
+            }
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        throw new Error(`${selector} did not appear`);
+    };
+    const secret = await find('div[name="aiflow_app_secret"] input');
+    if (secret.type !== "password") {
+        throw new Error(`the app secret input is of type ${secret.type}`);
+    }
+    (await find('button[name="action_aiflow_test_connection"]')).click();
+    const bar = await find(".o_notification .o_notification_bar");
+    const text = document.querySelector(".o_notification_content").textContent;
+    if (!bar.classList.contains("bg-%(kind)s") || !text.startsWith("%(start)s")) {
+        throw new Error(`unexpected notification ${bar.className}: ${text}`);
+    }
+    console.log("test successful");
+})();
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestAiflowConnectionBrowser(AiflowSandboxMixin, HttpCase):
+    def test_button_in_settings_form(self):
+        url = "/odoo/action-aiflow_connector.res_config_settings_action"
+        self.browser_js(
+            url,
+            BROWSER_CHECK % {"kind": "success", "start": "OK:"},
+            login=self.admin.login,
+        )
+        self.assertEqual(len(self.sandbox.calls), 1)
+
+        self._configure(app_secret=WRONG_SECRET)
+        self.browser_js(
+            url,
+            BROWSER_CHECK % {"kind": "danger", "start": "Signature rejected:"},
+            login=self.admin.login,
+        )

@@ -126,7 +126,6 @@ class TestAiflowSettings(TransactionCase):
             "app_id": "APP001",
             "app_secret": "your_app_secret",
             "oauth_client_id": "CLIENT001",
-            "oauth_client_secret": "client-secret",
             "oauth_redirect_uris": "https://aiflow.example.com/aflow/api/oauth2/callback"
             "\nhttps://aiflow2.example.com/cb",
             "timezone": "Europe/Berlin",
@@ -137,6 +136,9 @@ class TestAiflowSettings(TransactionCase):
         }
         for name, value in expected.items():
             self.assertEqual(self._param(name), value, name)
+        # the OAuth client secret is kept, but never in clear (stored as a hash)
+        self.assertTrue(self._param("oauth_client_secret"))
+        self.assertNotIn("client-secret", self._param("oauth_client_secret"))
 
         # ... and back into a fresh settings form
         fresh = self.env["res.config.settings"].with_user(self.admin).create({})
