@@ -107,8 +107,11 @@ class AiflowFullResync(models.TransientModel):
             if wizard.resync_token:
                 self.env.cr.execute(
                     SQL(
-                        "SELECT state, count(*) FROM aiflow_outbox WHERE resync_token = %s"
-                        " GROUP BY state",
+                        """
+                        SELECT CASE WHEN state = 'done' AND request_body IS NULL
+                                    THEN 'skipped' ELSE state END, count(*)
+                          FROM aiflow_outbox WHERE resync_token = %s GROUP BY 1
+                        """,
                         wizard.resync_token,
                     )
                 )
@@ -116,10 +119,11 @@ class AiflowFullResync(models.TransientModel):
             total = sum(counts.values())
             sent = counts.get("done", 0)
             failed = counts.get("dead", 0)
+            skipped = counts.get("skipped", 0)
             wizard.total_count = total
             wizard.sent_count = sent
             wizard.failed_count = failed
-            wizard.progress = 100.0 * (sent + failed) / total if total else 0.0
+            wizard.progress = 100.0 * (sent + failed + skipped) / total if total else 0.0
             wizard.running = any(counts.get(state) for state in RUNNING_STATES)
             if wizard.state == "draft":
                 wizard.summary = False
@@ -133,12 +137,14 @@ class AiflowFullResync(models.TransientModel):
             else:
                 wizard.summary = self.env._(
                     "Finished: %(sent)s of %(total)s sent, %(failed)s failed "
-                    "(see the sync queue for their errors), %(other)s not sent "
-                    "(cancelled).",
+                    "(see the sync queue for their errors), %(skipped)s with "
+                    "nothing to send (no department, never known to aiflow), "
+                    "%(cancelled)s cancelled.",
                     sent=sent,
                     total=total,
                     failed=failed,
-                    other=total - sent - failed,
+                    skipped=skipped,
+                    cancelled=counts.get("cancelled", 0),
                 )
 
     @api.model

@@ -1,0 +1,92 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Full resync: dry run, one run at a time, hierarchy order, progress."""
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from .test_org_sync import DEPT_PATH, USER_PATH, OrgSyncCase
+
+
+@tagged("post_install", "-at_install")
+class TestFullResync(OrgSyncCase):
+    def test_dry_run_confirm_progress_and_single_run(self):
+        root, mid, leaf, boss, cto, lead, staff = self.make_tree()
+        archived_dept = self.Dept.create({"name": "Closed", "parent_id": root.id})
+        archived_dept.action_archive()
+        staff[0].action_archive()
+        no_dept = self.Emp.create({"name": "Floating"})
+        self.deliver()
+        self.sandbox.reset()  # aiflow lost everything: time for a resync
+
+        Dept = self.Dept.with_context(active_test=False)
+        Emp = self.Emp.with_context(active_test=False)
+        wizard = self.env["aiflow.full.resync"].create({})
+        self.assertEqual(wizard.department_enabled_count, Dept.search_count([("active", "=", True)]))
+        self.assertEqual(wizard.department_disabled_count, Dept.search_count([("active", "=", False)]))
+        self.assertEqual(
+            wizard.employee_enabled_count,
+            Emp.search_count([("active", "=", True), ("department_id", "!=", False)]),
+        )
+        self.assertEqual(
+            wizard.employee_disabled_count,
+            Emp.search_count([("active", "=", False), ("department_id", "!=", False)]),
+        )
+        self.assertEqual(
+            wizard.employee_skipped_count, Emp.search_count([("department_id", "=", False)])
+        )
+        self.assertGreaterEqual(wizard.department_disabled_count, 1)
+        self.assertGreaterEqual(wizard.employee_skipped_count, 1)
+        # The dry run sends and queues nothing.
+        self.commit_point()
+        self.assertFalse(self.Outbox.search([("state", "=", "pending")]))
+        self.assertEqual(self.calls(), [])
+
+        wizard.action_confirm()
+        self.assertEqual(wizard.state, "running")
+        self.assertTrue(wizard.running)
+        total = wizard.total_count
+        self.assertEqual(total, Dept.search_count([]) + Emp.search_count([]))
+        self.assertEqual(wizard.sent_count, 0)
+
+        # A second click (or a second admin) does not start another run.
+        with self.assertRaises(UserError):
+            self.env["aiflow.full.resync"].create({}).action_confirm()
+
+        self.deliver()
+        wizard.invalidate_recordset()
+        self.assertFalse(wizard.running)
+        self.assertEqual(wizard.failed_count, 0)
+        # Everyone sendable was sent; employees without a department were not.
+        self.assertEqual(
+            wizard.sent_count, total - Emp.search_count([("department_id", "=", False)])
+        )
+        self.assertIn(f"{wizard.sent_count} of {total} sent", wizard.summary)
+        self.assertEqual(wizard.progress, 100.0)
+        wizard.action_refresh()
+        self.assertEqual(wizard.state, "done")
+
+        state = self.sandbox.state
+        self.assertEqual(state["departments"][archived_dept.aiflow_code]["status"], 0)
+        self.assertEqual(state["users"][staff[0].aiflow_code]["status"], 0)
+        self.assertNotIn(no_dept.aiflow_code, state["users"])
+        dept_ids = [i["deptId"] for i in self.sent_items(DEPT_PATH)]
+        self.assertLess(dept_ids.index(root.aiflow_code), dept_ids.index(mid.aiflow_code))
+        self.assertLess(dept_ids.index(mid.aiflow_code), dept_ids.index(leaf.aiflow_code))
+        user_ids = [i["userId"] for i in self.sent_items(USER_PATH)]
+        self.assertLess(user_ids.index(boss.aiflow_code), user_ids.index(cto.aiflow_code))
+        self.assertLess(user_ids.index(cto.aiflow_code), user_ids.index(lead.aiflow_code))
+        first_user_call = next(i for i, c in enumerate(self.calls()) if c["path"] == USER_PATH)
+        self.assertTrue(all(c["path"] == DEPT_PATH for c in self.calls()[:first_user_call]))
+
+        # Finished: a new run may start.
+        again = self.env["aiflow.full.resync"].create({})
+        again.action_confirm()
+        self.assertEqual(again.state, "running")
+
+    def test_only_administrators(self):
+        operator = new_test_user(
+            self.env, login="aiflow_operator_resync", groups="aiflow_connector.group_aiflow_operator"
+        )
+        wizard = self.env["aiflow.full.resync"].create({})
+        with self.assertRaises(AccessError):
+            wizard.with_user(operator).action_confirm()

@@ -1,0 +1,107 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Two workers on two real database connections deliver one queue together.
+
+The rows are committed through a connection of their own (the test's own
+transaction is invisible to other connections) and removed at the end.
+"""
+
+import threading
+from contextlib import closing
+
+from odoo import SUPERUSER_ID, api, sql_db
+from odoo.tests import tagged
+
+from odoo.addons.aiflow_connector.protocol.client import AiflowClient
+from odoo.addons.aiflow_connector.protocol.signing import Credential, Signer
+
+from .test_org_sync import DEPT_PATH, SECRET, OrgSyncCase
+
+ROWS = 120
+
+
+@tagged("post_install", "-at_install")
+class TestTwoWorkers(OrgSyncCase):
+    def _real_env(self, cr):
+        return api.Environment(cr, SUPERUSER_ID, {})
+
+    def test_two_workers_send_no_row_twice(self):
+        dbname = self.env.cr.dbname
+        token = f"two-workers-{id(self)}"
+        with closing(sql_db.db_connect(dbname).cursor()) as cr:
+            env = self._real_env(cr)
+            rows = env["aiflow.outbox"].create(
+                [
+                    {
+                        "endpoint": "department_sync",
+                        "mode": "fixed",
+                        "record_key": f"{token}-{n}",
+                        "payload": (
+                            '{"deptId": "%s-%d", "deptName": "Parallel %d", '
+                            '"parentId": "", "status": 1}' % (token, n, n)
+                        ),
+                        "priority": 40,
+                        "resync_token": token,
+                    }
+                    for n in range(ROWS)
+                ]
+            )
+            row_ids = rows.ids
+            cr.commit()
+
+        def cleanup():
+            with closing(sql_db.db_connect(dbname).cursor()) as cr:
+                cr.execute("DELETE FROM aiflow_outbox WHERE resync_token = %s", (token,))
+                cr.commit()
+
+        self.addCleanup(cleanup)
+
+        settings = {
+            "sync_enabled": True,
+            "batch_size": 5,
+            "max_attempts": 3,
+            "vacuum_days": 30,
+        }
+        results, errors = [], []
+        start = threading.Barrier(2)
+
+        def worker():
+            try:
+                client = AiflowClient(
+                    self.sandbox.url, Signer(Credential("COMPANY001", "APP001", SECRET))
+                )
+                with closing(sql_db.db_connect(dbname).cursor()) as cr:
+                    env = self._real_env(cr)
+                    start.wait(timeout=10)
+                    results.append(
+                        env["aiflow.outbox"]
+                        .with_context(aiflow_outbox_commit=True)
+                        ._aiflow_deliver(settings=settings, client=client)
+                    )
+                    cr.commit()
+            except Exception as exc:  # reported below, in the test thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker) for _n in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(results), 2)
+
+        sent = [
+            item["deptId"]
+            for call in self.calls(DEPT_PATH)
+            for item in call["body"]["departments"]
+            if item["deptId"].startswith(token)
+        ]
+        self.assertEqual(len(sent), ROWS, "every row sent")
+        self.assertEqual(len(set(sent)), ROWS, "no row sent twice")
+        # Both workers took part (claims are small: 5 rows x 5 batches).
+        self.assertTrue(all(result.get("sent") for result in results), results)
+        with closing(sql_db.db_connect(dbname).cursor()) as cr:
+            cr.execute(
+                "SELECT state, count(*) FROM aiflow_outbox WHERE id IN %s GROUP BY state",
+                (tuple(row_ids),),
+            )
+            self.assertEqual(dict(cr.fetchall()), {"done": ROWS})
