@@ -2,9 +2,8 @@
 in which a set of them may be sent.
 
 Plain Python: the Odoo layer reads records into plain dicts, these functions
-turn them into spec items and decide which of them can go now, which must
-wait for a parent that aiflow does not have yet, and how to cut them into
-batches.  Messages are English data; the Odoo layer translates them.
+turn them into spec items and decide which of them can go now, in what
+order, and which must wait for a parent that aiflow does not have yet.  Messages are English data; the Odoo layer translates them.
 """
 
 from .hierarchy import HierarchyError, order_parents_first
@@ -186,9 +185,3 @@ def _cycle_of(cycles, ident):
             return [str(i) for i in cycle + cycle[:1]]
     return [str(ident)]
 
-
-def batches(sequence, size):
-    """``sequence`` cut into lists of at most ``size`` (at least 1)."""
-    size = max(1, int(size))
-    sequence = list(sequence)
-    return [sequence[start : start + size] for start in range(0, len(sequence), size)]
