@@ -283,6 +283,19 @@ class AiflowCodeMixin(models.AbstractModel):
         ids = [int(part) for part in raw.split(",") if part.strip().isdigit()]
         return set(ids) or None
 
+    @api.model
+    def _aiflow_scope_sql(self, alias):
+        """SQL condition: the row ``alias`` of this model's table is in scope."""
+        company_ids = self._aiflow_sync_company_ids()
+        if company_ids is None:
+            return SQL("TRUE")
+        return SQL(
+            "(%s.company_id IS NULL OR %s.company_id = ANY(%s))",
+            SQL.identifier(alias),
+            SQL.identifier(alias),
+            sorted(company_ids),
+        )
+
     def _aiflow_in_scope(self, company_ids=None):
         """Records of the synced companies (``company_ids``: from Settings)."""
         if company_ids is None:

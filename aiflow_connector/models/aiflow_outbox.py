@@ -22,7 +22,7 @@ import random
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -74,7 +74,13 @@ def retry_delay(attempts, rand=random.random):
 
 
 def _json(value):
-    return json.dumps(value, ensure_ascii=False, indent=1, sort_keys=False)
+    return json.dumps(value, ensure_ascii=False)
+
+
+# A claimed outbox row, as the worker needs it (no ORM record per row).
+ClaimedRow = namedtuple(
+    "ClaimedRow", "id endpoint mode res_model res_id payload priority attempts"
+)
 
 
 def _auto_commit(env):
@@ -105,7 +111,6 @@ class AiflowOutbox(models.Model):
         ],
         string="Kind",
         required=True,
-        index=True,
         readonly=True,
     )
     mode = fields.Selection(
@@ -117,13 +122,12 @@ class AiflowOutbox(models.Model):
         "sent. Stored payload: the payload was kept when the row was written "
         "(a deleted record, an old code to disable).",
     )
-    res_model = fields.Char(string="Model", index=True, readonly=True)
+    res_model = fields.Char(string="Model", readonly=True)
     res_id = fields.Many2oneReference(
-        string="Record ID", model_field="res_model", index=True, readonly=True
+        string="Record ID", model_field="res_model", readonly=True
     )
     record_key = fields.Char(
         string="aiflow ID",
-        index=True,
         readonly=True,
         help="The id aiflow knows the record by (its aiflow code).",
     )
@@ -134,7 +138,7 @@ class AiflowOutbox(models.Model):
         compute="_compute_record_ref",
     )
     payload = fields.Text(readonly=True, help="Stored payload of a fixed row.")
-    priority = fields.Integer(default=DEFAULT_PRIORITY, readonly=True, index=True)
+    priority = fields.Integer(default=DEFAULT_PRIORITY, readonly=True)
     state = fields.Selection(
         [
             ("pending", "Pending"),
@@ -146,10 +150,9 @@ class AiflowOutbox(models.Model):
         ],
         required=True,
         default="pending",
-        index=True,
         readonly=True,
     )
-    attempts = fields.Integer(readonly=True)
+    attempts = fields.Integer(default=0, readonly=True)
     next_attempt_at = fields.Datetime(
         string="Next attempt", default=fields.Datetime.now, readonly=True
     )
@@ -164,10 +167,13 @@ class AiflowOutbox(models.Model):
         help="What was sent for this record (its element of the batch).",
     )
     response_body = fields.Text(string="Response", readonly=True)
-    resync_token = fields.Char(index=True, readonly=True, copy=False)
+    resync_token = fields.Char(readonly=True, copy=False)
 
     def init(self):
-        # The claim query scans only the rows a worker may take.
+        # Few indexes on purpose: every state change rewrites them all, and a
+        # full resync changes each row's state twice. The claim query scans
+        # only the rows a worker may take; the others serve the hooks (open
+        # rows of a record), the dependency check and resync progress.
         self.env.cr.execute(
             """
             CREATE INDEX IF NOT EXISTS aiflow_outbox_claim_idx
@@ -180,6 +186,18 @@ class AiflowOutbox(models.Model):
             CREATE INDEX IF NOT EXISTS aiflow_outbox_open_key_idx
                 ON aiflow_outbox (endpoint, record_key)
              WHERE state IN ('pending', 'retrying', 'sending', 'dead')
+            """
+        )
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS aiflow_outbox_record_idx
+                ON aiflow_outbox (res_id, res_model, endpoint)
+            """
+        )
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS aiflow_outbox_resync_idx
+                ON aiflow_outbox (resync_token) WHERE resync_token IS NOT NULL
             """
         )
 
@@ -444,6 +462,10 @@ class AiflowOutbox(models.Model):
 
     # ------------------------------------------------------------------
     # the worker
+    #
+    # It handles rows as plain tuples and records outcomes with one UPDATE per
+    # batch: a full resync moves tens of thousands of rows, and per-row ORM
+    # writes would cost more than the HTTP calls themselves.
 
     @api.model
     def _cron_deliver(self):
@@ -473,11 +495,11 @@ class AiflowOutbox(models.Model):
                     if time.monotonic() > deadline:
                         out_of_time = True
                         break
-                    rows = self._aiflow_claim(settings["batch_size"] * CLAIM_BATCHES, skip)
+                    token, rows = self._aiflow_claim(settings["batch_size"] * CLAIM_BATCHES, skip)
                     if not rows:
                         break
                     stats["claims"] += 1
-                    stopped, waited = rows._aiflow_send(client, settings, stats)
+                    stopped, waited = self._aiflow_send(token, rows, client, settings, stats)
                     skip.update(waited)
                     if stopped:
                         break
@@ -497,9 +519,19 @@ class AiflowOutbox(models.Model):
 
     @api.model
     def _aiflow_claim(self, limit, skip=()):
-        now = fields.Datetime.now()
+        """Claim due rows (and rows whose claim outlived its lease); returns
+        (claim token, rows as :class:`ClaimedRow`), committed before any call."""
         token = uuid.uuid4().hex
-        self.env.flush_all()
+        if _auto_commit(self.env):
+            # Odoo's transactions are REPEATABLE READ, where locking a row that
+            # another worker claimed (and committed) after our snapshot is a
+            # serialization error; READ COMMITTED re-checks such a row and
+            # skips it, which is what SKIP LOCKED claiming needs.
+            self.env.cr.commit()
+            self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        else:
+            self.env.flush_all()
+        now = fields.Datetime.now()
         self.env.cr.execute(
             SQL(
                 """
@@ -517,7 +549,8 @@ class AiflowOutbox(models.Model):
                        write_date = %(now)s
                   FROM claimable
                  WHERE row.id = claimable.id
-             RETURNING row.id
+             RETURNING row.id, row.endpoint, row.mode, row.res_model, row.res_id,
+                       row.payload, row.priority, row.attempts
                 """,
                 now=now,
                 stale=now - CLAIM_LEASE,
@@ -526,77 +559,118 @@ class AiflowOutbox(models.Model):
                 token=token,
             )
         )
-        ids = sorted(row[0] for row in self.env.cr.fetchall())
+        rows = sorted((ClaimedRow(*values) for values in self.env.cr.fetchall()), key=lambda r: r.id)
         self.invalidate_model()
         # The claim is visible to other workers before any HTTP call starts.
         self._aiflow_commit()
-        return self.browse(ids).with_context(aiflow_claim_token=token)
+        return token, rows
 
-    def _aiflow_mine(self):
-        """Those of ``self`` still claimed by this worker (locked until commit):
-        a row whose lease ran out and was claimed again is not ours to touch."""
-        if not self:
-            return self
-        self.env.flush_all()
+    def _aiflow_settle(self, token, outcomes):
+        """Record outcomes of claimed rows in one statement. ``outcomes``:
+        (id, state, last_error, request_body, response_body, next_attempt_at,
+        sent). Only rows still claimed by ``token`` change: a row whose lease
+        ran out was claimed again and belongs to another worker now."""
+        if not outcomes:
+            return set()
+        now = fields.Datetime.now()
+        columns = list(zip(*outcomes))
         self.env.cr.execute(
             SQL(
                 """
-                SELECT id FROM aiflow_outbox
-                 WHERE id IN %s AND state = 'sending' AND claim_token = %s
-                   FOR NO KEY UPDATE
+                UPDATE aiflow_outbox row
+                   SET state = v.state,
+                       last_error = v.error,
+                       request_body = COALESCE(v.request, row.request_body),
+                       response_body = COALESCE(v.response, row.response_body),
+                       next_attempt_at = COALESCE(v.next_at, row.next_attempt_at),
+                       attempts = COALESCE(row.attempts, 0) + CASE WHEN v.sent THEN 1 ELSE 0 END,
+                       sent_at = CASE WHEN v.sent THEN %(now)s ELSE row.sent_at END,
+                       done_at = CASE WHEN v.state = 'done' THEN %(now)s ELSE row.done_at END,
+                       claimed_at = NULL, claim_token = NULL,
+                       write_date = %(now)s, write_uid = %(uid)s
+                  FROM unnest(%(ids)s::int[], %(states)s::varchar[], %(errors)s::text[],
+                              %(requests)s::text[], %(responses)s::text[],
+                              %(next_at)s::timestamp[], %(sent)s::bool[])
+                       AS v(id, state, error, request, response, next_at, sent)
+                 WHERE row.id = v.id AND row.claim_token = %(token)s AND row.state = 'sending'
+             RETURNING row.id
                 """,
-                tuple(self.ids),
-                self.env.context.get("aiflow_claim_token"),
+                now=now,
+                uid=self.env.uid,
+                token=token,
+                ids=list(columns[0]),
+                states=list(columns[1]),
+                errors=list(columns[2]),
+                requests=list(columns[3]),
+                responses=list(columns[4]),
+                next_at=list(columns[5]),
+                sent=list(columns[6]),
             )
         )
-        mine = {row[0] for row in self.env.cr.fetchall()}
-        self.invalidate_recordset()
-        return self.filtered(lambda row: row.id in mine)
+        settled = {row[0] for row in self.env.cr.fetchall()}
+        self.invalidate_model()
+        return settled
 
-    def _aiflow_send(self, client, settings, stats):
-        """Send the claimed rows ``self``; returns (stopped, ids left waiting)."""
+    def _aiflow_release(self, token, notes):
+        """Back to the queue, not sent, so no attempt is counted. ``notes``:
+        row id -> why it waits (None keeps the previous note)."""
+        if not notes:
+            return
+        ids = list(notes)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE aiflow_outbox row
+                   SET state = 'pending', claimed_at = NULL, claim_token = NULL,
+                       last_error = COALESCE(v.note, row.last_error), write_date = %s
+                  FROM unnest(%s::int[], %s::text[]) AS v(id, note)
+                 WHERE row.id = v.id AND row.claim_token = %s AND row.state = 'sending'
+                """,
+                fields.Datetime.now(),
+                ids,
+                [notes[i] for i in ids],
+                token,
+            )
+        )
+        self.invalidate_model()
+
+    def _aiflow_send(self, token, rows, client, settings, stats):
+        """Send claimed ``rows``; returns (stopped, ids left waiting)."""
         waited = set()
-        groups = defaultdict(lambda: self.browse())
-        for row in self:
-            groups[(row.priority, row.endpoint)] |= row
-        for position, (_priority, endpoint) in enumerate(sorted(groups)):
-            rows = groups[(_priority, endpoint)]
-            stopped, group_waited = rows._aiflow_send_group(endpoint, client, settings, stats)
+        groups = defaultdict(list)
+        for row in rows:
+            groups[(row.priority, row.endpoint)].append(row)
+        order = sorted(groups)
+        for position, key in enumerate(order):
+            stopped, group_waited = self._aiflow_send_group(
+                token, key[1], groups[key], client, settings, stats
+            )
             waited.update(group_waited)
             if stopped:
-                rest = self.browse()
-                for later in sorted(groups)[position + 1 :]:
-                    rest |= groups[later]
-                rest._aiflow_mine()._aiflow_release()
+                later = [row.id for k in order[position + 1 :] for row in groups[k]]
+                self._aiflow_release(token, dict.fromkeys(later))
                 self._aiflow_commit()
                 return True, waited
         return False, waited
 
-    def _aiflow_release(self, note=None):
-        """Back to the queue, untouched: not sent, so no attempt is counted."""
-        values = {"state": "pending", "claimed_at": False, "claim_token": False}
-        if note is not None:
-            values["last_error"] = note
-        self.write(values)
-
-    def _aiflow_items(self, endpoint):
-        """token (row id) -> item to send, or None when there is nothing to send."""
+    def _aiflow_items(self, endpoint, rows):
+        """row id -> item to send, or None when there is nothing to send."""
         items = {}
-        by_model = defaultdict(lambda: self.browse())
-        for row in self:
+        live = defaultdict(list)
+        for row in rows:
             if row.mode == "fixed":
                 items[row.id] = json.loads(row.payload)
             else:
-                by_model[row.res_model] |= row
-        for res_model, rows in by_model.items():
+                live[row.res_model].append(row)
+        for res_model, model_rows in live.items():
             built = self.env[res_model].with_context(active_test=False)._aiflow_outbox_payloads(
-                endpoint, rows.mapped("res_id")
+                endpoint, list({row.res_id for row in model_rows})
             )
-            for row in rows:
+            for row in model_rows:
                 items[row.id] = built.get(row.res_id)
         return items
 
-    def _aiflow_blocked(self, endpoint, items):
+    def _aiflow_blocked(self, endpoint, items, group_ids):
         """(endpoint, key) pairs the items depend on that have open rows
         outside this group: aiflow does not have them yet."""
         needed = defaultdict(set)
@@ -609,214 +683,172 @@ class AiflowOutbox(models.Model):
                 SQL(
                     """
                     SELECT DISTINCT record_key FROM aiflow_outbox
-                     WHERE endpoint = %s AND mode = 'live' AND record_key IN %s
+                     WHERE endpoint = %s AND mode = 'live' AND record_key = ANY(%s)
                        AND state IN %s AND NOT (id = ANY(%s))
                     """,
                     dep_endpoint,
-                    tuple(keys),
+                    list(keys),
                     OPEN_STATES,
-                    self.ids,
+                    list(group_ids),
                 )
             )
             blocked.update((dep_endpoint, key) for (key,) in self.env.cr.fetchall())
         return blocked
 
-    def _aiflow_send_group(self, endpoint, client, settings, stats):
-        """Send rows of one endpoint and priority, parents first, in batches."""
-        now = fields.Datetime.now()
-        items = self._aiflow_items(endpoint)
-        nothing = self.filtered(lambda row: items.get(row.id) is None)
-        nothing.write(
-            {
-                "state": "done",
-                "done_at": now,
-                "claim_token": False,
-                "last_error": self.env._(
-                    "Nothing to send: the record is not in the synchronised "
-                    "companies and aiflow never received it."
-                ),
-            }
+    def _aiflow_waiting_note(self, key):
+        return self.env._("Waiting for %(key)s to reach aiflow first.", key=key)
+
+    def _aiflow_send_group(self, token, endpoint, rows, client, settings, stats):
+        """Send rows of one endpoint and priority, parents first, in batches;
+        returns (stopped, ids left waiting)."""
+        items = self._aiflow_items(endpoint, rows)
+        outcomes = []
+        nothing_note = self.env._(
+            "Nothing to send: the record is gone or outside the synchronised "
+            "scope, and aiflow never received it."
         )
-        rows = self - nothing
-        invalid = {}
+        entries = []
         for row in rows:
+            item = items[row.id]
+            if item is None:
+                outcomes.append((row.id, "done", nothing_note, None, None, None, False))
+                continue
             try:
                 if ENDPOINTS[endpoint].list_field:
-                    validate_item(endpoint, items[row.id], 0)
+                    validate_item(endpoint, item, 0)
                 else:
-                    validate(endpoint, items[row.id])
+                    validate(endpoint, item)
             except PayloadError as exc:
-                invalid[row.id] = self.env._(
+                message = self.env._(
                     "The payload breaks the aiflow specification: %(error)s", error=str(exc)
                 )
-        entries = [(row.id, items[row.id]) for row in rows if row.id not in invalid]
+                outcomes.append((row.id, "dead", message, _json(item), None, None, False))
+                stats["failed"] += 1
+                continue
+            entries.append((row.id, item))
         plan = org_payloads.plan(
-            endpoint, entries, self._aiflow_blocked(endpoint, [i for _t, i in entries])
+            endpoint,
+            entries,
+            self._aiflow_blocked(endpoint, [item for _id, item in entries], [r.id for r in rows]),
         )
-        invalid.update(plan.invalid)
-        self._aiflow_mark_dead(self.browse(list(invalid)), invalid, items, now)
-        waiting = self.browse(list(plan.waiting))
-        for row in waiting:
-            dep_endpoint, key = plan.waiting[row.id]
-            row._aiflow_release(
-                self.env._("Waiting for %(key)s to reach aiflow first.", key=key)
-            )
+        for row_id, message in plan.invalid.items():
+            outcomes.append((row_id, "dead", message, _json(items[row_id]), None, None, False))
+            stats["failed"] += 1
+        self._aiflow_settle(token, outcomes)
+        waiting = {row_id: self._aiflow_waiting_note(dep[1]) for row_id, dep in plan.waiting.items()}
+        self._aiflow_release(token, waiting)
         stats["waiting"] += len(waiting)
         self._aiflow_commit()
 
-        sendable = [self.browse(token) for token in plan.ordered]
-        if ENDPOINTS[endpoint].list_field:
-            failed_keys = set()
-            queue = list(sendable)
-            stopped = False
-            while queue and not stopped:
-                batch, queue = self._aiflow_next_batch(
-                    endpoint, queue, items, failed_keys, settings["batch_size"], stats
-                )
-                if batch:
-                    stopped = batch._aiflow_call_batch(
-                        endpoint, client, items, settings, stats, failed_keys
-                    )
-            if stopped:
-                self.browse([row.id for row in queue])._aiflow_mine()._aiflow_release()
-                self._aiflow_commit()
-            return stopped, set(plan.waiting) | set(stats.pop("_waited_ids", ()))
-        for position, row in enumerate(sendable):
-            if row._aiflow_call_single(endpoint, client, items, settings, stats):
-                rest = self.browse([r.id for r in sendable[position + 1 :]])
-                rest._aiflow_mine()._aiflow_release()
-                self._aiflow_commit()
-                return True, set(plan.waiting)
-        return False, set(plan.waiting)
+        attempts = {row.id: row.attempts or 0 for row in rows}
+        waited = set(waiting)
+        if not ENDPOINTS[endpoint].list_field:
+            for position, row_id in enumerate(plan.ordered):
+                if self._aiflow_call(token, endpoint, [row_id], items, attempts, client, settings, stats):
+                    self._aiflow_release(token, dict.fromkeys(plan.ordered[position + 1 :]))
+                    self._aiflow_commit()
+                    return True, waited
+            return False, waited
 
-    def _aiflow_next_batch(self, endpoint, queue, items, failed_keys, size, stats):
-        """Take up to ``size`` rows off ``queue``; rows under a record that
-        failed earlier in this run wait instead of being rejected by aiflow."""
-        batch = self.browse()
-        keys_in_batch = {}
-        rest = list(queue)
-        while rest and len(batch) < size:
-            row = rest.pop(0)
-            item = items[row.id]
-            blocker = next(
-                (dep for dep in org_payloads.dependencies(endpoint, item) if dep in failed_keys),
-                None,
-            )
-            if blocker is not None:
-                failed_keys.add((endpoint, org_payloads.item_key(endpoint, item)))
-                row._aiflow_mine()._aiflow_release(
-                    self.env._("Waiting for %(key)s to reach aiflow first.", key=blocker[1])
+        # Parents before children; a record below one refused in this run
+        # waits instead of being sent and refused in turn.
+        failed_keys = {
+            (endpoint, org_payloads.item_key(endpoint, items[row_id]))
+            for row_id in list(plan.invalid) + list(plan.waiting)
+        }
+        queue = list(plan.ordered)
+        size = settings["batch_size"]
+        while queue:
+            batch, held = [], {}
+            while queue and len(batch) < size:
+                row_id = queue.pop(0)
+                item = items[row_id]
+                blocker = next(
+                    (dep for dep in org_payloads.dependencies(endpoint, item) if dep in failed_keys),
+                    None,
                 )
-                stats["waiting"] += 1
-                stats.setdefault("_waited_ids", set()).add(row.id)
+                if blocker is None:
+                    batch.append(row_id)
+                else:
+                    failed_keys.add((endpoint, org_payloads.item_key(endpoint, item)))
+                    held[row_id] = self._aiflow_waiting_note(blocker[1])
+            if held:
+                self._aiflow_release(token, held)
+                stats["waiting"] += len(held)
+                waited.update(held)
+            if not batch:
                 continue
-            key = org_payloads.item_key(endpoint, item)
-            if key in keys_in_batch:
-                # Two rows for one record (one was claimed mid-send): one item.
-                keys_in_batch[key] |= row
-            else:
-                keys_in_batch[key] = row
-            batch |= row
-        return batch, rest
+            refused = set()
+            if self._aiflow_call(token, endpoint, batch, items, attempts, client, settings, stats, refused):
+                self._aiflow_release(token, dict.fromkeys(queue))
+                self._aiflow_commit()
+                return True, waited
+            failed_keys.update((endpoint, key) for key in refused)
+        return False, waited
 
-    def _aiflow_call_batch(self, endpoint, client, items, settings, stats, failed_keys):
-        """One HTTP call for ``self``; returns True when the run must stop."""
+    def _aiflow_call(self, token, endpoint, row_ids, items, attempts, client, settings, stats, refused=None):
+        """One HTTP call for ``row_ids`` (one item each, or the one payload of a
+        non-list endpoint); records the outcome. Returns True when the run
+        must stop (aiflow unavailable). Keys refused by failDetails are added
+        to ``refused``."""
         endpoint_def = ENDPOINTS[endpoint]
-        sent_rows = []
-        seen = {}
-        for row in self:
-            key = org_payloads.item_key(endpoint, items[row.id])
-            if key not in seen:
-                seen[key] = len(sent_rows)
-                sent_rows.append([row])
-            else:
-                sent_rows[seen[key]].append(row)
-        batch_items = [items[group[0].id] for group in sent_rows]
-        payload = {endpoint_def.list_field: batch_items}
+        # Two rows of one record (one claimed while the other was sending)
+        # make one item.
+        groups = {}
+        for row_id in row_ids:
+            key = org_payloads.item_key(endpoint, items[row_id]) or row_id
+            groups.setdefault(key, []).append(row_id)
+        sent_items = [items[ids[0]] for ids in groups.values()]
+        payload = {endpoint_def.list_field: sent_items} if endpoint_def.list_field else sent_items[0]
         self._aiflow_commit()  # no transaction stays open across the call
+        stats["requests"] += 1
         try:
-            data = client.call(endpoint, payload)
+            # Every item was validated on its own above (so that one bad record
+            # does not sink its batch); the envelope around them cannot be wrong.
+            data = client.call(endpoint, payload, check=not endpoint_def.list_field)
         except AiflowError as exc:
-            return self._aiflow_record_error(exc, items, settings, stats)
-        finally:
-            stats["requests"] += 1
-        now = fields.Datetime.now()
-        details = data.get("failDetails") if isinstance(data, dict) else None
-        by_index = {}
-        by_id = {}
+            return self._aiflow_record_error(token, exc, row_ids, items, attempts, settings, stats)
+        data = data if isinstance(data, dict) else {}
+        details = data.get("failDetails") if endpoint_def.list_field else None
+        by_index, by_id = {}, {}
         for detail in details or ():
             if isinstance(detail, dict):
-                if isinstance(detail.get("index"), int):
+                if isinstance(detail.get("index"), int) and not isinstance(detail["index"], bool):
                     by_index[detail["index"]] = detail
-                elif detail.get("id"):
+                elif detail.get("id") not in (None, ""):
                     by_id[str(detail["id"])] = detail
-        summary = {
-            key: data.get(key) for key in ("successCount", "failCount") if key in data
-        }
-        mine = self._aiflow_mine()
-        for index, group in enumerate(sent_rows):
-            item = batch_items[index]
-            key = org_payloads.item_key(endpoint, item)
+        if endpoint_def.list_field:
+            summary = {k: data[k] for k in ("successCount", "failCount") if k in data}
+            summary_text = _json(summary)
+        else:
+            summary_text = _json(data)
+        outcomes = []
+        for index, (key, ids) in enumerate(groups.items()):
             detail = by_index.get(index) or by_id.get(str(key))
-            for row in group:
-                if row not in mine:
-                    continue
-                values = {
-                    "attempts": row.attempts + 1,
-                    "sent_at": now,
-                    "claim_token": False,
-                    "request_body": _json(item),
-                    "response_body": _json(dict(summary, failDetail=detail) if detail else summary),
-                }
-                if detail:
-                    values.update(
-                        state="dead",
-                        last_error=self.env._(
-                            "aiflow refused this record: %(code)s %(message)s",
-                            code=detail.get("errorCode") or "",
-                            message=detail.get("errorMessage") or "",
-                        ),
-                    )
-                    stats["failed"] += 1
-                else:
-                    values.update(state="done", done_at=now, last_error=False)
-                    stats["done"] += 1
-                row.write(values)
+            request = _json(sent_items[index])
             if detail:
-                failed_keys.add((endpoint, key))
-        stats["sent"] += len(batch_items)
+                message = self.env._(
+                    "aiflow refused this record: %(code)s %(message)s",
+                    code=detail.get("errorCode") or "",
+                    message=detail.get("errorMessage") or "",
+                )
+                response = _json(dict(summary, failDetail=detail))
+                if refused is not None:
+                    refused.add(key)
+                for row_id in ids:
+                    outcomes.append((row_id, "dead", message, request, response, None, True))
+                stats["failed"] += len(ids)
+            else:
+                for row_id in ids:
+                    outcomes.append((row_id, "done", None, request, summary_text, None, True))
+                stats["done"] += len(ids)
+        stats["sent"] += len(sent_items)
+        self._aiflow_settle(token, outcomes)
         self._aiflow_commit()
         return False
 
-    def _aiflow_call_single(self, endpoint, client, items, settings, stats):
-        item = items[self.id]
-        self._aiflow_commit()
-        try:
-            data = client.call(endpoint, item)
-        except AiflowError as exc:
-            return self._aiflow_record_error(exc, items, settings, stats)
-        finally:
-            stats["requests"] += 1
-        now = fields.Datetime.now()
-        self._aiflow_mine().write(
-            {
-                "state": "done",
-                "done_at": now,
-                "sent_at": now,
-                "attempts": self.attempts + 1,
-                "claim_token": False,
-                "last_error": False,
-                "request_body": _json(item),
-                "response_body": _json(data),
-            }
-        )
-        stats["sent"] += 1
-        stats["done"] += 1
-        self._aiflow_commit()
-        return False
-
-    def _aiflow_record_error(self, exc, items, settings, stats):
-        """Whole call failed: retry later, or dead-letter. True = stop the run."""
+    def _aiflow_record_error(self, token, exc, row_ids, items, attempts, settings, stats):
+        """The whole call failed: retry later, or dead-letter. True = stop the run."""
         now = fields.Datetime.now()
         message = self.env["aiflow.connection"]._aiflow_error_message(exc)
         response = {
@@ -829,43 +861,23 @@ class AiflowOutbox(models.Model):
             )
             if value is not None
         }
-        for row in self._aiflow_mine():
-            attempts = row.attempts + 1
-            values = {
-                "attempts": attempts,
-                "sent_at": now,
-                "claim_token": False,
-                "last_error": message,
-                "request_body": _json(items[row.id]),
-                "response_body": _json(response) if response else False,
-            }
-            if exc.retryable and attempts < settings["max_attempts"]:
-                values.update(
-                    state="retrying",
-                    next_attempt_at=now + timedelta(seconds=retry_delay(attempts)),
-                )
+        response_text = _json(response) if response else None
+        outcomes = []
+        for row_id in row_ids:
+            tries = attempts[row_id] + 1
+            request = _json(items[row_id])
+            if exc.retryable and tries < settings["max_attempts"]:
+                next_at = now + timedelta(seconds=retry_delay(tries))
+                outcomes.append((row_id, "retrying", message, request, response_text, next_at, True))
                 stats["retrying"] += 1
             else:
-                values["state"] = "dead"
+                outcomes.append((row_id, "dead", message, request, response_text, None, True))
                 stats["failed"] += 1
-            row.write(values)
+        self._aiflow_settle(token, outcomes)
         self._aiflow_commit()
         # aiflow being unreachable or overloaded: the next calls would fail
-        # too, and rows sent after a failed parent would be rejected.
+        # too, and rows sent after a failed parent would be refused.
         return bool(exc.retryable)
-
-    @api.model
-    def _aiflow_mark_dead(self, rows, messages, items, now):
-        for row in rows:
-            row.write(
-                {
-                    "state": "dead",
-                    "claim_token": False,
-                    "last_error": messages[row.id],
-                    "request_body": _json(items[row.id]) if items.get(row.id) else False,
-                    "sent_at": now,
-                }
-            )
 
     @api.model
     def _aiflow_schedule_next(self, out_of_time):

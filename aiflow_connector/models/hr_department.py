@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import models
+from odoo.tools import SQL
 
 from ..protocol import org_payloads
 
@@ -12,23 +13,28 @@ class HrDepartment(models.Model):
     _aiflow_sync_fields = ("name", "parent_id", "active", "aiflow_code", "company_id")
 
     def _aiflow_sync_values(self, in_scope_only=False):
-        records = self.with_context(active_test=False)
-        if in_scope_only:
-            records = records._aiflow_in_scope()
-        rows = records.read(["aiflow_code", "name", "parent_id", "active"], load=None)
-        parent_ids = {row["parent_id"] for row in rows if row["parent_id"]}
-        parent_codes = {
-            parent["id"]: parent["aiflow_code"]
-            for parent in records.browse(parent_ids).read(["aiflow_code"], load=None)
-        }
+        # One query for thousands of records (a full resync); the name in the
+        # language of the user running the sync (the cron's: an admin's).
+        self.flush_model(["aiflow_code", "name", "parent_id", "active", "company_id"])
+        lang = self.env.lang or self.env.user.lang or "en_US"
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT d.id, d.aiflow_code,
+                       COALESCE(d.name->>%(lang)s, d.name->>'en_US'),
+                       p.aiflow_code, d.active
+                  FROM hr_department d
+             LEFT JOIN hr_department p ON p.id = d.parent_id
+                 WHERE d.id = ANY(%(ids)s) AND %(scope)s
+                """,
+                lang=lang,
+                ids=list(self.ids),
+                scope=self._aiflow_scope_sql("d") if in_scope_only else SQL("TRUE"),
+            )
+        )
         return {
-            row["id"]: {
-                "code": row["aiflow_code"],
-                "name": row["name"],
-                "parent_code": parent_codes.get(row["parent_id"]),
-                "active": row["active"],
-            }
-            for row in rows
+            row_id: {"code": code, "name": name, "parent_code": parent_code, "active": active}
+            for row_id, code, name, parent_code, active in self.env.cr.fetchall()
         }
 
     def _aiflow_item(self, values):

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import models
+from odoo.tools import SQL
 
 from ..protocol import org_payloads
 
@@ -23,64 +24,36 @@ class HrEmployee(models.Model):
     )
 
     def _aiflow_sync_values(self, in_scope_only=False):
-        records = self.with_context(active_test=False).sudo()
-        if in_scope_only:
-            records = records._aiflow_in_scope()
-        rows = records.read(
-            [
-                "aiflow_code",
-                "name",
-                "user_id",
-                "work_email",
-                "mobile_phone",
-                "department_id",
-                "employee_type",
-                "parent_id",
-                "active",
-            ],
-            load=None,
+        # One query for thousands of records (a full resync). A manager aiflow
+        # cannot know (no department, another company) is left out rather
+        # than named and refused.
+        self.flush_model(list(self._aiflow_sync_fields))
+        self.env["hr.department"].flush_model(["aiflow_code"])
+        self.env["res.users"].flush_model(["login"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT e.id, e.aiflow_code, u.login, e.name, e.work_email, e.mobile_phone,
+                       d.aiflow_code, e.employee_type,
+                       CASE WHEN m.department_id IS NOT NULL AND %(manager_scope)s
+                            THEN m.aiflow_code END,
+                       e.active
+                  FROM hr_employee e
+             LEFT JOIN res_users u ON u.id = e.user_id
+             LEFT JOIN hr_department d ON d.id = e.department_id
+             LEFT JOIN hr_employee m ON m.id = e.parent_id
+                 WHERE e.id = ANY(%(ids)s) AND %(scope)s
+                """,
+                ids=list(self.ids),
+                scope=self._aiflow_scope_sql("e") if in_scope_only else SQL("TRUE"),
+                manager_scope=self._aiflow_scope_sql("m"),
+            )
         )
-        user_ids = {row["user_id"] for row in rows if row["user_id"]}
-        logins = {
-            user["id"]: user["login"]
-            for user in self.env["res.users"]
-            .sudo()
-            .with_context(active_test=False)
-            .browse(user_ids)
-            .read(["login"], load=None)
-        }
-        dept_ids = {row["department_id"] for row in rows if row["department_id"]}
-        dept_codes = {
-            dept["id"]: dept["aiflow_code"]
-            for dept in self.env["hr.department"]
-            .sudo()
-            .with_context(active_test=False)
-            .browse(dept_ids)
-            .read(["aiflow_code"], load=None)
-        }
-        manager_ids = {row["parent_id"] for row in rows if row["parent_id"]}
-        managers = records.browse(manager_ids)
-        # A manager aiflow cannot know (no department, another company) is
-        # left out rather than named and rejected.
-        sendable_managers = managers._aiflow_in_scope().filtered("department_id")
-        manager_codes = {
-            manager["id"]: manager["aiflow_code"]
-            for manager in sendable_managers.read(["aiflow_code"], load=None)
-        }
-        return {
-            row["id"]: {
-                "code": row["aiflow_code"],
-                "login": logins.get(row["user_id"]),
-                "name": row["name"],
-                "email": row["work_email"],
-                "mobile": row["mobile_phone"],
-                "dept_code": dept_codes.get(row["department_id"]),
-                "employee_type": row["employee_type"],
-                "manager_code": manager_codes.get(row["parent_id"]),
-                "active": row["active"],
-            }
-            for row in rows
-        }
+        names = (
+            "code", "login", "name", "email", "mobile",
+            "dept_code", "employee_type", "manager_code", "active",
+        )
+        return {row[0]: dict(zip(names, row[1:])) for row in self.env.cr.fetchall()}
 
     def _aiflow_item(self, values):
         # aiflow requires a department: an employee without one is not sent.

@@ -59,17 +59,8 @@ class AiflowFullResync(models.TransientModel):
         if not self.env.is_admin():
             raise AccessError(self.env._("Only administrators can run a full resync."))
 
-    @api.model
     def _scope_sql(self, alias):
-        company_ids = self.env["hr.department"]._aiflow_sync_company_ids()
-        if company_ids is None:
-            return SQL("TRUE")
-        return SQL(
-            "(%s.company_id IS NULL OR %s.company_id IN %s)",
-            SQL.identifier(alias),
-            SQL.identifier(alias),
-            tuple(company_ids),
-        )
+        return self.env["hr.department"]._aiflow_scope_sql(alias)
 
     def _compute_dry_run(self):
         cr = self.env.cr

@@ -1,0 +1,181 @@
+"""Full resync of departments and employees to the aiflow sandbox.
+
+    python benchmarks/org_sync_resync.py --config odoo.conf --db aiflow_bench \
+        [--departments 2000] [--employees 20000] [--compare-employees 2000]
+
+Builds the fixture once per database (ORM, about 4 minutes for 20,000
+employees here; a database that already has it is reused), then times only
+the resync: queueing every record, and delivering them to a sandbox running
+in its own process. Prints records per second, HTTP requests made and the
+peak memory of the process that ran the resync. With --compare-employees it
+also resyncs a second database holding that many employees, so the two peak
+memories can be compared (each resync runs in a fresh process).
+
+Goal on a 2-core machine: >= 3,000 records/s, and memory that does not grow
+with the number of records.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+from org_sync_common import (
+    add_common_arguments,
+    configure,
+    ensure_database,
+    odoo_env,
+    peak_rss_mb,
+    sandbox_process,
+)
+
+MARK = "BENCH"
+GOAL_RECORDS_PER_SECOND = 3000
+
+
+def build_fixture(env, departments, employees):
+    """A tree of ``departments`` (10 roots, each child under an earlier one)
+    and ``employees`` spread over them, each led by the previous employee of
+    their department; created without queueing (the resync queues them)."""
+    Dept = env["hr.department"].with_context(
+        aiflow_no_sync=True, tracking_disable=True, mail_create_nolog=True
+    )
+    Emp = env["hr.employee"].with_context(
+        aiflow_no_sync=True, tracking_disable=True, mail_create_nolog=True
+    )
+    existing = Dept.search_count([("name", "=like", f"{MARK} %")])
+    if existing >= departments and Emp.search_count([("name", "=like", f"{MARK} %")]) >= employees:
+        return False
+    start = time.perf_counter()
+    dept_ids = []
+    for n in range(departments):
+        parent = dept_ids[(n - 10) // 3] if n >= 10 else False
+        dept_ids.append(Dept.create({"name": f"{MARK} dept {n}", "parent_id": parent}).id)
+    env.cr.commit()
+    types = ["employee", "worker", "student", "trainee", "contractor", "freelance"]
+    last_in_dept = {}
+    chunk = []
+    for n in range(employees):
+        dept_id = dept_ids[n % departments]
+        chunk.append(
+            {
+                "name": f"{MARK} person {n}",
+                "department_id": dept_id,
+                "employee_type": types[n % len(types)],
+                "work_email": f"p{n}@example.com",
+                "parent_id": last_in_dept.get(dept_id, False),
+            }
+        )
+        if len(chunk) == 500 or n == employees - 1:
+            created = Emp.create(chunk)
+            for record, vals in zip(created, chunk):
+                last_in_dept[vals["department_id"]] = record.id
+            env.cr.commit()
+            env.invalidate_all()
+            chunk = []
+    print(
+        f"fixture: {departments} departments, {employees} employees built in "
+        f"{time.perf_counter() - start:.0f} s",
+        flush=True,
+    )
+    return True
+
+
+def run_resync(config, db, base_url):
+    """One resync in this process; returns the figures."""
+    with odoo_env(config, db) as env:
+        configure(env, base_url)
+        # A benchmark database: start from an empty, unbloated queue.
+        env.cr.execute("TRUNCATE aiflow_outbox")
+        env.cr.commit()
+        rss_before = peak_rss_mb()
+        start = time.perf_counter()
+        wizard = env["aiflow.full.resync"].create({})
+        wizard.action_confirm()
+        env.cr.commit()
+        queued = time.perf_counter()
+        stats = env["aiflow.outbox"]._aiflow_deliver(time_budget=3600)
+        env.cr.commit()
+        end = time.perf_counter()
+        wizard.invalidate_recordset()
+        return {
+            "records": wizard.total_count,
+            "sent": wizard.sent_count,
+            "failed": wizard.failed_count,
+            "queue_seconds": queued - start,
+            "deliver_seconds": end - queued,
+            "seconds": end - start,
+            "requests": stats.get("requests", 0),
+            "peak_rss_mb_before": rss_before,
+            "peak_rss_mb": peak_rss_mb(),
+        }
+
+
+def resync_in_fresh_process(args, db):
+    result = subprocess.run(
+        [sys.executable, __file__, "--config", args.config, "--db", db, "--phase", "resync",
+         "--base-url", args.base_url],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def report(label, figures):
+    rate = figures["sent"] / figures["seconds"] if figures["seconds"] else 0
+    print(
+        f"{label}: {figures['sent']} of {figures['records']} records sent "
+        f"({figures['failed']} failed) in {figures['seconds']:.2f} s "
+        f"(queue {figures['queue_seconds']:.2f} s, deliver {figures['deliver_seconds']:.2f} s) "
+        f"= {rate:,.0f} records/s; {figures['requests']} HTTP requests; "
+        f"peak memory {figures['peak_rss_mb']:.0f} MB "
+        f"(after Odoo start-up {figures['peak_rss_mb_before']:.0f} MB)",
+        flush=True,
+    )
+    return rate
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_common_arguments(parser)
+    parser.add_argument("--departments", type=int, default=2000)
+    parser.add_argument("--employees", type=int, default=20000)
+    parser.add_argument("--compare-employees", type=int, default=0)
+    parser.add_argument("--phase", choices=("all", "fixture", "resync"), default="all")
+    parser.add_argument("--base-url", default="")
+    args = parser.parse_args()
+
+    if args.phase == "fixture":
+        ensure_database(args.config, args.db)
+        with odoo_env(args.config, args.db) as env:
+            build_fixture(env, args.departments, args.employees)
+        return
+    if args.phase == "resync":
+        print(json.dumps(run_resync(args.config, args.db, args.base_url)))
+        return
+
+    runs = [(args.db, args.departments, args.employees)]
+    if args.compare_employees:
+        runs.append(
+            (f"{args.db}_small", max(args.departments // 10, 1), args.compare_employees)
+        )
+    for db, departments, employees in runs:
+        subprocess.run(
+            [sys.executable, __file__, "--config", args.config, "--db", db, "--phase",
+             "fixture", "--departments", str(departments), "--employees", str(employees)],
+            check=True,
+        )
+    with sandbox_process() as base_url:
+        args.base_url = base_url
+        for db, departments, employees in runs:
+            figures = resync_in_fresh_process(args, db)
+            rate = report(f"{db} ({departments} departments, {employees} employees)", figures)
+            if db == args.db:
+                verdict = "meets" if rate >= GOAL_RECORDS_PER_SECOND else "misses"
+                print(f"goal {GOAL_RECORDS_PER_SECOND:,} records/s: {verdict}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
