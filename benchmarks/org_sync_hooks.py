@@ -27,14 +27,13 @@ def employees(env, count):
     Emp = env["hr.employee"].with_context(aiflow_no_sync=True, tracking_disable=True)
     found = Emp.search([("name", "=like", f"{MARK} %")], order="id", limit=count)
     if len(found) < count:
-        dept = env["hr.department"].with_context(aiflow_no_sync=True).create(
-            {"name": f"{MARK} department"}
+        dept = (
+            env["hr.department"]
+            .with_context(aiflow_no_sync=True)
+            .create({"name": f"{MARK} department"})
         )
         found |= Emp.create(
-            [
-                {"name": f"{MARK} {n}", "department_id": dept.id}
-                for n in range(count - len(found))
-            ]
+            [{"name": f"{MARK} {n}", "department_id": dept.id} for n in range(count - len(found))]
         )
         env.cr.commit()
     return found.ids

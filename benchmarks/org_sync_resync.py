@@ -69,7 +69,7 @@ def build_fixture(env, departments, employees):
         )
         if len(chunk) == 500 or n == employees - 1:
             created = Emp.create(chunk)
-            for record, vals in zip(created, chunk):
+            for record, vals in zip(created, chunk, strict=True):
                 last_in_dept[vals["department_id"]] = record.id
             env.cr.commit()
             env.invalidate_all()
@@ -114,8 +114,18 @@ def run_resync(config, db, base_url):
 
 def resync_in_fresh_process(args, db):
     result = subprocess.run(
-        [sys.executable, __file__, "--config", args.config, "--db", db, "--phase", "resync",
-         "--base-url", args.base_url],
+        [
+            sys.executable,
+            __file__,
+            "--config",
+            args.config,
+            "--db",
+            db,
+            "--phase",
+            "resync",
+            "--base-url",
+            args.base_url,
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -158,13 +168,23 @@ def main():
 
     runs = [(args.db, args.departments, args.employees)]
     if args.compare_employees:
-        runs.append(
-            (f"{args.db}_small", max(args.departments // 10, 1), args.compare_employees)
-        )
+        runs.append((f"{args.db}_small", max(args.departments // 10, 1), args.compare_employees))
     for db, departments, employees in runs:
         subprocess.run(
-            [sys.executable, __file__, "--config", args.config, "--db", db, "--phase",
-             "fixture", "--departments", str(departments), "--employees", str(employees)],
+            [
+                sys.executable,
+                __file__,
+                "--config",
+                args.config,
+                "--db",
+                db,
+                "--phase",
+                "fixture",
+                "--departments",
+                str(departments),
+                "--employees",
+                str(employees),
+            ],
             check=True,
         )
     with sandbox_process() as base_url:

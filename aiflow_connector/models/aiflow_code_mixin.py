@@ -2,6 +2,7 @@
 import json
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..protocol import org_payloads
@@ -52,9 +53,7 @@ class AiflowCodeMixin(models.AbstractModel):
     aiflow_last_sync = fields.Datetime(
         string="Last aiflow Sync", compute="_compute_aiflow_sync_info"
     )
-    aiflow_last_error = fields.Text(
-        string="Last aiflow Error", compute="_compute_aiflow_sync_info"
-    )
+    aiflow_last_error = fields.Text(string="Last aiflow Error", compute="_compute_aiflow_sync_info")
 
     _sql_constraints = [
         (
@@ -75,6 +74,17 @@ class AiflowCodeMixin(models.AbstractModel):
         records = super().create(vals_list)
         records._aiflow_changed()
         return records
+
+    def write(self, vals):
+        # aiflow matches records by this code: only administrators change it.
+        if (
+            "aiflow_code" in vals
+            and not self.env.su
+            and not self.env.user.has_group("base.group_system")
+            and any(record.aiflow_code != vals["aiflow_code"] for record in self)
+        ):
+            raise AccessError(self.env._("Only administrators can change an aiflow code."))
+        return super().write(vals)
 
     @api.model
     def _aiflow_next_code(self):
@@ -162,11 +172,13 @@ class AiflowCodeMixin(models.AbstractModel):
                 tuple(self.ids),
             )
         )
-        before = {row[0]: dict(zip(columns, row[1:])) for row in self.env.cr.fetchall()}
+        before = {
+            row[0]: dict(zip(columns, row[1:], strict=True)) for row in self.env.cr.fetchall()
+        }
         result = super()._write_multi(vals_list)
         changed = []
         old_codes = {}
-        for record, vals in zip(self, vals_list):
+        for record, vals in zip(self, vals_list, strict=True):
             old = before.get(record.id, {})
             if any(old.get(name) != vals[name] for name in touched if name in vals):
                 changed.append(record.id)
@@ -216,7 +228,9 @@ class AiflowCodeMixin(models.AbstractModel):
                     continue
                 item = self._aiflow_item(dict(values[record.id], code=old))
                 if item is not None:
-                    entries.append((record.id, old, record.display_name, org_payloads.disabled(item)))
+                    entries.append(
+                        (record.id, old, record.display_name, org_payloads.disabled(item))
+                    )
         self._aiflow_enqueue_fixed_if_known(entries)
 
     def _aiflow_enqueue_fixed_if_known(self, entries):
@@ -257,11 +271,15 @@ class AiflowCodeMixin(models.AbstractModel):
                 item = self._aiflow_item(values[record.id])
                 if item is not None:
                     entries.append(
-                        (record.id, record.aiflow_code, record.display_name, org_payloads.disabled(item))
+                        (
+                            record.id,
+                            record.aiflow_code,
+                            record.display_name,
+                            org_payloads.disabled(item),
+                        )
                     )
         dependents = [
-            d - records if d._name == records._name else d
-            for d in records._aiflow_dependents()
+            d - records if d._name == records._name else d for d in records._aiflow_dependents()
         ]
         self._aiflow_enqueue_fixed_if_known(entries)
         # The stored payload above says it all; a live row left for a record

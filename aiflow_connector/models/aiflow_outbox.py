@@ -78,9 +78,7 @@ def _json(value):
 
 
 # A claimed outbox row, as the worker needs it (no ORM record per row).
-ClaimedRow = namedtuple(
-    "ClaimedRow", "id endpoint mode res_model res_id payload priority attempts"
-)
+ClaimedRow = namedtuple("ClaimedRow", "id endpoint mode res_model res_id payload priority attempts")
 
 
 def _auto_commit(env):
@@ -123,9 +121,7 @@ class AiflowOutbox(models.Model):
         "(a deleted record, an old code to disable).",
     )
     res_model = fields.Char(string="Model", readonly=True)
-    res_id = fields.Many2oneReference(
-        string="Record ID", model_field="res_model", readonly=True
-    )
+    res_id = fields.Many2oneReference(string="Record ID", model_field="res_model", readonly=True)
     record_key = fields.Char(
         string="aiflow ID",
         readonly=True,
@@ -203,10 +199,7 @@ class AiflowOutbox(models.Model):
 
     @api.model
     def _selection_record_ref(self):
-        return [
-            (model.model, model.name)
-            for model in self.env["ir.model"].sudo().search([])
-        ]
+        return [(model.model, model.name) for model in self.env["ir.model"].sudo().search([])]
 
     @api.depends("res_model", "res_id")
     def _compute_record_ref(self):
@@ -225,9 +218,7 @@ class AiflowOutbox(models.Model):
         labels = dict(self._fields["endpoint"]._description_selection(self.env))
         for row in self:
             row.display_name = " ".join(
-                part
-                for part in (labels.get(row.endpoint), row.record_key, row.record_name)
-                if part
+                part for part in (labels.get(row.endpoint), row.record_key, row.record_name) if part
             )
 
     # ------------------------------------------------------------------
@@ -245,9 +236,7 @@ class AiflowOutbox(models.Model):
             return value if value > 0 else default
 
         return {
-            "sync_enabled": self.env["aiflow.connection"]._aiflow_settings()[
-                "sync_enabled"
-            ],
+            "sync_enabled": self.env["aiflow.connection"]._aiflow_settings()["sync_enabled"],
             "batch_size": number("sync_batch_size", DEFAULT_BATCH_SIZE),
             "max_attempts": number("sync_max_attempts", DEFAULT_MAX_ATTEMPTS),
             "vacuum_days": number("outbox_vacuum_days", DEFAULT_VACUUM_DAYS),
@@ -559,7 +548,9 @@ class AiflowOutbox(models.Model):
                 token=token,
             )
         )
-        rows = sorted((ClaimedRow(*values) for values in self.env.cr.fetchall()), key=lambda r: r.id)
+        rows = sorted(
+            (ClaimedRow(*values) for values in self.env.cr.fetchall()), key=lambda r: r.id
+        )
         self.invalidate_model()
         # The claim is visible to other workers before any HTTP call starts.
         self._aiflow_commit()
@@ -573,7 +564,7 @@ class AiflowOutbox(models.Model):
         if not outcomes:
             return set()
         now = fields.Datetime.now()
-        columns = list(zip(*outcomes))
+        columns = list(zip(*outcomes, strict=True))
         self.env.cr.execute(
             SQL(
                 """
@@ -663,8 +654,10 @@ class AiflowOutbox(models.Model):
             else:
                 live[row.res_model].append(row)
         for res_model, model_rows in live.items():
-            built = self.env[res_model].with_context(active_test=False)._aiflow_outbox_payloads(
-                endpoint, list({row.res_id for row in model_rows})
+            built = (
+                self.env[res_model]
+                .with_context(active_test=False)
+                ._aiflow_outbox_payloads(endpoint, list({row.res_id for row in model_rows}))
             )
             for row in model_rows:
                 items[row.id] = built.get(row.res_id)
@@ -735,7 +728,9 @@ class AiflowOutbox(models.Model):
             outcomes.append((row_id, "dead", message, _json(items[row_id]), None, None, False))
             stats["failed"] += 1
         self._aiflow_settle(token, outcomes)
-        waiting = {row_id: self._aiflow_waiting_note(dep[1]) for row_id, dep in plan.waiting.items()}
+        waiting = {
+            row_id: self._aiflow_waiting_note(dep[1]) for row_id, dep in plan.waiting.items()
+        }
         self._aiflow_release(token, waiting)
         stats["waiting"] += len(waiting)
         self._aiflow_commit()
@@ -744,7 +739,9 @@ class AiflowOutbox(models.Model):
         waited = set(waiting)
         if not ENDPOINTS[endpoint].list_field:
             for position, row_id in enumerate(plan.ordered):
-                if self._aiflow_call(token, endpoint, [row_id], items, attempts, client, settings, stats):
+                if self._aiflow_call(
+                    token, endpoint, [row_id], items, attempts, client, settings, stats
+                ):
                     self._aiflow_release(token, dict.fromkeys(plan.ordered[position + 1 :]))
                     self._aiflow_commit()
                     return True, waited
@@ -764,7 +761,11 @@ class AiflowOutbox(models.Model):
                 row_id = queue.pop(0)
                 item = items[row_id]
                 blocker = next(
-                    (dep for dep in org_payloads.dependencies(endpoint, item) if dep in failed_keys),
+                    (
+                        dep
+                        for dep in org_payloads.dependencies(endpoint, item)
+                        if dep in failed_keys
+                    ),
                     None,
                 )
                 if blocker is None:
@@ -779,14 +780,18 @@ class AiflowOutbox(models.Model):
             if not batch:
                 continue
             refused = set()
-            if self._aiflow_call(token, endpoint, batch, items, attempts, client, settings, stats, refused):
+            if self._aiflow_call(
+                token, endpoint, batch, items, attempts, client, settings, stats, refused
+            ):
                 self._aiflow_release(token, dict.fromkeys(queue))
                 self._aiflow_commit()
                 return True, waited
             failed_keys.update((endpoint, key) for key in refused)
         return False, waited
 
-    def _aiflow_call(self, token, endpoint, row_ids, items, attempts, client, settings, stats, refused=None):
+    def _aiflow_call(
+        self, token, endpoint, row_ids, items, attempts, client, settings, stats, refused=None
+    ):
         """One HTTP call for ``row_ids`` (one item each, or the one payload of a
         non-list endpoint); records the outcome. Returns True when the run
         must stop (aiflow unavailable). Keys refused by failDetails are added
@@ -799,7 +804,9 @@ class AiflowOutbox(models.Model):
             key = org_payloads.item_key(endpoint, items[row_id]) or row_id
             groups.setdefault(key, []).append(row_id)
         sent_items = [items[ids[0]] for ids in groups.values()]
-        payload = {endpoint_def.list_field: sent_items} if endpoint_def.list_field else sent_items[0]
+        payload = (
+            {endpoint_def.list_field: sent_items} if endpoint_def.list_field else sent_items[0]
+        )
         self._aiflow_commit()  # no transaction stays open across the call
         stats["requests"] += 1
         try:
@@ -868,7 +875,9 @@ class AiflowOutbox(models.Model):
             request = _json(items[row_id])
             if exc.retryable and tries < settings["max_attempts"]:
                 next_at = now + timedelta(seconds=retry_delay(tries))
-                outcomes.append((row_id, "retrying", message, request, response_text, next_at, True))
+                outcomes.append(
+                    (row_id, "retrying", message, request, response_text, next_at, True)
+                )
                 stats["retrying"] += 1
             else:
                 outcomes.append((row_id, "dead", message, request, response_text, None, True))
@@ -935,7 +944,8 @@ class AiflowOutbox(models.Model):
         limit = fields.Datetime.now() - timedelta(days=days)
         self.env.cr.execute(
             SQL(
-                "DELETE FROM aiflow_outbox WHERE state IN ('done', 'cancelled') AND write_date < %s",
+                "DELETE FROM aiflow_outbox"
+                " WHERE state IN ('done', 'cancelled') AND write_date < %s",
                 limit,
             )
         )

@@ -50,10 +50,17 @@ class HrEmployee(models.Model):
             )
         )
         names = (
-            "code", "login", "name", "email", "mobile",
-            "dept_code", "employee_type", "manager_code", "active",
+            "code",
+            "login",
+            "name",
+            "email",
+            "mobile",
+            "dept_code",
+            "employee_type",
+            "manager_code",
+            "active",
         )
-        return {row[0]: dict(zip(names, row[1:])) for row in self.env.cr.fetchall()}
+        return {row[0]: dict(zip(names, row[1:], strict=True)) for row in self.env.cr.fetchall()}
 
     def _aiflow_item(self, values):
         # aiflow requires a department: an employee without one is not sent.
@@ -62,6 +69,4 @@ class HrEmployee(models.Model):
         return org_payloads.user_item(values)
 
     def _aiflow_dependents(self):
-        return [
-            self.with_context(active_test=False).search([("parent_id", "in", self.ids)])
-        ]
+        return [self.with_context(active_test=False).search([("parent_id", "in", self.ids)])]

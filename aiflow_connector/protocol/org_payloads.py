@@ -3,7 +3,8 @@ in which a set of them may be sent.
 
 Plain Python: the Odoo layer reads records into plain dicts, these functions
 turn them into spec items and decide which of them can go now, in what
-order, and which must wait for a parent that aiflow does not have yet.  Messages are English data; the Odoo layer translates them.
+order, and which must wait for a parent that aiflow does not have yet.
+Messages are English data; the Odoo layer translates them.
 """
 
 from .hierarchy import HierarchyError, order_parents_first
@@ -60,9 +61,7 @@ def user_item(values):
         "email": values.get("email") or "",
         "mobile": values.get("mobile") or "",
         "deptId": values["dept_code"],
-        "personnelType": PERSONNEL_TYPES.get(
-            values.get("employee_type"), DEFAULT_PERSONNEL_TYPE
-        ),
+        "personnelType": PERSONNEL_TYPES.get(values.get("employee_type"), DEFAULT_PERSONNEL_TYPE),
         "directSupervisor": values.get("manager_code") or "",
         "status": _status(values.get("active", True)),
     }
@@ -125,9 +124,7 @@ def plan(endpoint_name, entries, blocked):
     invalid = {}
     candidates = []
     for token, item in entries:
-        blocker = next(
-            (dep for dep in dependencies(endpoint_name, item) if dep in blocked), None
-        )
+        blocker = next((dep for dep in dependencies(endpoint_name, item) if dep in blocked), None)
         if blocker is not None:
             waiting[token] = blocker
         else:
@@ -184,4 +181,3 @@ def _cycle_of(cycles, ident):
         if ident in cycle:
             return [str(i) for i in cycle + cycle[:1]]
     return [str(ident)]
-

@@ -2,10 +2,15 @@
 """Departments and employees reach the aiflow sandbox over HTTP, through the
 outbox and its worker, complete, correctly mapped and parents first."""
 
+from itertools import pairwise
 from urllib.parse import urlsplit
 
-from odoo.tests import TransactionCase, tagged
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tests.common import _super_send
+from odoo.tools import mute_logger
 
 from odoo.addons.aiflow_connector.protocol.signing import Credential
 from odoo.addons.aiflow_connector.sandbox.server import SandboxServer
@@ -76,9 +81,7 @@ class OrgSyncCase(TransactionCase):
 
     def calls(self, path=None):
         return [
-            call
-            for call in self.sandbox.state["calls"]
-            if path is None or call["path"] == path
+            call for call in self.sandbox.state["calls"] if path is None or call["path"] == path
         ]
 
     def sent_items(self, path):
@@ -105,13 +108,9 @@ class OrgSyncCase(TransactionCase):
             {"name": "Boss", "department_id": root.id, "work_email": "boss@example.com"}
         )
         root.manager_id = boss
-        cto = self.Emp.create(
-            {"name": "CTO", "department_id": mid.id, "parent_id": boss.id}
-        )
+        cto = self.Emp.create({"name": "CTO", "department_id": mid.id, "parent_id": boss.id})
         mid.manager_id = cto
-        lead = self.Emp.create(
-            {"name": "Lead", "department_id": leaf.id, "parent_id": cto.id}
-        )
+        lead = self.Emp.create({"name": "Lead", "department_id": leaf.id, "parent_id": cto.id})
         leaf.manager_id = lead
         staff = self.Emp.browse()
         for kind in ("employee", "worker", "student", "trainee", "contractor", "freelance"):
@@ -167,8 +166,12 @@ class TestOrgSync(OrgSyncCase):
         self.assertEqual(self.aiflow_user(boss)["directSupervisor"], "")
         self.assertEqual(self.aiflow_user(boss)["email"], "boss@example.com")
         expected_types = {
-            "employee": 1, "student": 2, "trainee": 2,
-            "contractor": 3, "worker": 4, "freelance": 5,
+            "employee": 1,
+            "student": 2,
+            "trainee": 2,
+            "contractor": 3,
+            "worker": 4,
+            "freelance": 5,
         }
         for employee in staff:
             got = self.aiflow_user(employee)
@@ -183,12 +186,14 @@ class TestOrgSync(OrgSyncCase):
         self.assertEqual(set(rows.mapped("state")), {"done"})
         self.assertIn(lead.aiflow_code, rows.filtered(lambda r: r.res_id == lead.id).request_body)
         self.assertIn("successCount", rows[0].response_body)
-        self.assertNotIn(SECRET, "".join(rows.mapped("request_body") + rows.mapped("response_body")))
+        self.assertNotIn(
+            SECRET, "".join(rows.mapped("request_body") + rows.mapped("response_body"))
+        )
         self.assertEqual(lead.aiflow_sync_state, "done")
         self.assertTrue(lead.aiflow_last_sync)
 
     def test_rename_move_archive_unarchive_unlink_code_change(self):
-        root, mid, leaf, boss, cto, lead, staff = self.make_tree()
+        _root, mid, leaf, _boss, _cto, lead, staff = self.make_tree()
         self.deliver()
         other = self.Dept.create({"name": "Sales"})
         self.deliver()
@@ -241,8 +246,14 @@ class TestOrgSync(OrgSyncCase):
         self.assertEqual(paths, [DEPT_PATH, USER_PATH, DEPT_PATH])
         self.assertEqual(
             self.calls()[-1]["body"]["departments"],
-            [{"deptId": old_code, "deptName": "Platform Group",
-              "parentId": other.aiflow_code, "status": 0}],
+            [
+                {
+                    "deptId": old_code,
+                    "deptName": "Platform Group",
+                    "parentId": other.aiflow_code,
+                    "status": 0,
+                }
+            ],
         )
 
         # Employee code change: subordinates re-pointed, old code disabled.
@@ -267,7 +278,7 @@ class TestOrgSync(OrgSyncCase):
         self.assertEqual(set(self.Outbox.search([]).mapped("state")) - {"done", "cancelled"}, set())
 
     def test_move_department_moves_nothing_else(self):
-        root, mid, leaf, boss, cto, lead, staff = self.make_tree()
+        _root, mid, leaf, *_people = self.make_tree()
         other = self.Dept.create({"name": "Other"})
         self.deliver()
         before = len(self.calls())
@@ -280,7 +291,7 @@ class TestOrgSync(OrgSyncCase):
         self.assertEqual(self.aiflow_dept(leaf)["parentId"], mid.aiflow_code)
 
     def test_no_op_writes_enqueue_nothing_and_twenty_writes_make_one_call(self):
-        root, mid, leaf, boss, cto, lead, staff = self.make_tree()
+        _root, _mid, leaf, _boss, _cto, _lead, staff = self.make_tree()
         self.deliver()
         count = self.Outbox.search_count([])
         employee = staff[0]
@@ -328,11 +339,9 @@ class TestOrgSync(OrgSyncCase):
         chain = []
         for level in range(20):
             chain.append(
-                self.Emp.create(
-                    {"name": f"Level {level}", "department_id": depts[level % 5].id}
-                )
+                self.Emp.create({"name": f"Level {level}", "department_id": depts[level % 5].id})
             )
-        for lower, upper in zip(chain, chain[1:]):
+        for lower, upper in pairwise(chain):
             lower.parent_id = upper
         self.deliver()
         users = self.sent_items(USER_PATH)
@@ -340,12 +349,24 @@ class TestOrgSync(OrgSyncCase):
         self.assertFalse(self.Outbox.search([("state", "!=", "done")]))
         for employee in chain:
             self.assertEqual(self.aiflow_user(employee)["status"], 1)
-        self.assertEqual(
-            self.aiflow_user(chain[0])["directSupervisor"], chain[1].aiflow_code
-        )
-        self.assertEqual(
-            [u["userId"] for u in users], [e.aiflow_code for e in reversed(chain)]
-        )
+        self.assertEqual(self.aiflow_user(chain[0])["directSupervisor"], chain[1].aiflow_code)
+        self.assertEqual([u["userId"] for u in users], [e.aiflow_code for e in reversed(chain)])
+
+    def test_codes_stable_unique_and_admin_only(self):
+        dept = self.Dept.create({"name": "Coded"})
+        employee = self.Emp.create({"name": "Coded person", "department_id": dept.id})
+        self.assertRegex(dept.aiflow_code, r"^D\d{6}$")
+        self.assertRegex(employee.aiflow_code, r"^U\d{6}$")
+        code = dept.aiflow_code
+        dept.write({"name": "Renamed", "parent_id": self.Dept.create({"name": "P"}).id})
+        self.assertEqual(dept.aiflow_code, code)
+        officer = new_test_user(self.env, login="aiflow_hr_officer", groups="hr.group_hr_user")
+        with self.assertRaises(AccessError):
+            employee.with_user(officer).write({"aiflow_code": "UHACK"})
+        employee.with_user(officer).write({"name": "Officer may rename"})
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            employee.aiflow_code = self.Emp.create({"name": "Other"}).aiflow_code
+            self.env.flush_all()
 
     def test_companies_in_scope_only(self):
         company_b = self.env["res.company"].create({"name": "Company B"})

@@ -21,8 +21,12 @@ class TestFullResync(OrgSyncCase):
         Dept = self.Dept.with_context(active_test=False)
         Emp = self.Emp.with_context(active_test=False)
         wizard = self.env["aiflow.full.resync"].create({})
-        self.assertEqual(wizard.department_enabled_count, Dept.search_count([("active", "=", True)]))
-        self.assertEqual(wizard.department_disabled_count, Dept.search_count([("active", "=", False)]))
+        self.assertEqual(
+            wizard.department_enabled_count, Dept.search_count([("active", "=", True)])
+        )
+        self.assertEqual(
+            wizard.department_disabled_count, Dept.search_count([("active", "=", False)])
+        )
         self.assertEqual(
             wizard.employee_enabled_count,
             Emp.search_count([("active", "=", True), ("department_id", "!=", False)]),
@@ -85,7 +89,9 @@ class TestFullResync(OrgSyncCase):
 
     def test_only_administrators(self):
         operator = new_test_user(
-            self.env, login="aiflow_operator_resync", groups="aiflow_connector.group_aiflow_operator"
+            self.env,
+            login="aiflow_operator_resync",
+            groups="aiflow_connector.group_aiflow_operator",
         )
         wizard = self.env["aiflow.full.resync"].create({})
         with self.assertRaises(AccessError):

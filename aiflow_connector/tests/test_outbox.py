@@ -153,7 +153,9 @@ class TestOutbox(OrgSyncCase):
         sizes = [len(c["body"]["departments"]) for c in self.calls(DEPT_PATH)]
         self.assertEqual(sizes, [7, 7, 7])
         self.assertEqual(stats["requests"], 3)
-        self.assertEqual(self.calls(DEPT_PATH)[0]["body"]["departments"][0]["deptId"], root.aiflow_code)
+        self.assertEqual(
+            self.calls(DEPT_PATH)[0]["body"]["departments"][0]["deptId"], root.aiflow_code
+        )
 
     def test_console_cancel_and_vacuum(self):
         dept = self.Dept.create({"name": "Cancel me"})

@@ -5,6 +5,7 @@ The rows are committed through a connection of their own (the test's own
 transaction is invisible to other connections) and removed at the end.
 """
 
+import json
 import threading
 from contextlib import closing
 
@@ -35,9 +36,13 @@ class TestTwoWorkers(OrgSyncCase):
                         "endpoint": "department_sync",
                         "mode": "fixed",
                         "record_key": f"{token}-{n}",
-                        "payload": (
-                            '{"deptId": "%s-%d", "deptName": "Parallel %d", '
-                            '"parentId": "", "status": 1}' % (token, n, n)
+                        "payload": json.dumps(
+                            {
+                                "deptId": f"{token}-{n}",
+                                "deptName": f"Parallel {n}",
+                                "parentId": "",
+                                "status": 1,
+                            }
                         ),
                         "priority": 40,
                         "resync_token": token,

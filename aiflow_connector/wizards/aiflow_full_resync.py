@@ -180,8 +180,7 @@ class AiflowFullResync(models.TransientModel):
             "user_sync",
             "hr.employee",
             SQL(
-                "SELECT e.id, e.aiflow_code AS key, e.name AS name"
-                " FROM hr_employee e WHERE %s",
+                "SELECT e.id, e.aiflow_code AS key, e.name AS name FROM hr_employee e WHERE %s",
                 self._scope_sql("e"),
             ),
             resync_token=token,

@@ -56,8 +56,15 @@ def test_user_item_maps_every_field():
 
 @pytest.mark.parametrize(
     "employee_type, expected",
-    [("employee", 1), ("student", 2), ("trainee", 2), ("contractor", 3),
-     ("worker", 4), ("freelance", 5), (None, 1)],
+    [
+        ("employee", 1),
+        ("student", 2),
+        ("trainee", 2),
+        ("contractor", 3),
+        ("worker", 4),
+        ("freelance", 5),
+        (None, 1),
+    ],
 )
 def test_personnel_types(employee_type, expected):
     assert user("U1", employee_type=employee_type)["personnelType"] == expected
@@ -122,4 +129,3 @@ def test_plan_cycle_is_invalid_not_sent():
     assert plan.ordered == [3]
     assert set(plan.invalid) == {1, 2}
     assert "cycle" in plan.invalid[1]
-
