@@ -8,3 +8,4 @@ from . import test_oauth2_protocol
 from . import test_oauth2_flow
 from . import test_oauth2_attacks
 from . import test_oauth2_admin
+from . import test_oauth2_browser
