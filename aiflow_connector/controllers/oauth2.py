@@ -10,7 +10,7 @@ are re-raised so that Odoo retries the whole request.
 import logging
 from urllib.parse import urlencode
 
-from markupsafe import escape
+from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import http
@@ -119,7 +119,9 @@ class AiflowOauth2Controller(http.Controller):
     def _authorize_error_page(self, exc):
         _ = request.env._
         if exc is not None and exc.error == oauth2.ERROR_INVALID_CLIENT:
-            reason = _("The application asking you to sign in is not registered in this Odoo database.")
+            reason = _(
+                "The application asking you to sign in is not registered in this Odoo database."
+            )
         elif exc is not None:
             reason = _(
                 "The address to return to is missing or is not registered for this "
@@ -130,21 +132,17 @@ class AiflowOauth2Controller(http.Controller):
         title = _("This sign-in request cannot be completed")
         advice = _("Please contact your administrator.")
         detail = exc.description if exc is not None else ""
-        html = (
+        # Markup.format escapes every value
+        html = Markup(
             "<!DOCTYPE html><html><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            "<title>%(title)s</title></head>"
+            "<title>{title}</title></head>"
             "<body style='font-family: sans-serif; max-width: 40em; margin: 4em auto;'>"
-            "<h1 style='font-size: 1.4em;'>%(title)s</h1>"
-            "<p>%(reason)s</p><p>%(advice)s</p>"
-            "<p style='color: #666; font-size: 0.9em;'><code>%(detail)s</code></p>"
+            "<h1 style='font-size: 1.4em;'>{title}</h1>"
+            "<p>{reason}</p><p>{advice}</p>"
+            "<p style='color: #666; font-size: 0.9em;'><code>{detail}</code></p>"
             "</body></html>"
-        ) % {
-            "title": escape(title),
-            "reason": escape(reason),
-            "advice": escape(advice),
-            "detail": escape(detail),
-        }
+        ).format(title=title, reason=reason, advice=advice, detail=detail)
         headers = [
             ("Content-Type", "text/html; charset=utf-8"),
             ("X-Content-Type-Options", "nosniff"),
@@ -192,13 +190,17 @@ class AiflowOauth2Controller(http.Controller):
             httprequest.headers.get("Authorization"),
         )
         env = request.env
-        client_id = env["aiflow.oauth.client"].sudo()._oauth_authenticate(
-            token_request, httprequest.remote_addr
+        client_id = (
+            env["aiflow.oauth.client"]
+            .sudo()
+            ._oauth_authenticate(token_request, httprequest.remote_addr)
         )
         if token_request.grant_type == oauth2.GRANT_AUTHORIZATION_CODE:
             code = env["aiflow.oauth.code"].sudo()._oauth_redeem(token_request, client_id)
-            issued = env["aiflow.oauth.token"].sudo()._oauth_issue(
-                code.user_id, client_id, code.scope, code=code
+            issued = (
+                env["aiflow.oauth.token"]
+                .sudo()
+                ._oauth_issue(code.user_id, client_id, code.scope, code=code)
             )
         elif token_request.grant_type == oauth2.GRANT_REFRESH_TOKEN:
             issued = env["aiflow.oauth.token"].sudo()._oauth_refresh(token_request, client_id)

@@ -31,7 +31,7 @@ class AiflowOauthThrottle(models.Model):
 
     @api.model
     def _oauth_key(self, client_id, remote_addr):
-        raw = "%s\n%s" % (client_id or "", remote_addr or "")
+        raw = f"{client_id or ''}\n{remote_addr or ''}"
         return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
 
     @api.model

@@ -38,7 +38,9 @@ class AiflowOauthToken(models.Model):
         string="Issued", required=True, readonly=True, default=fields.Datetime.now
     )
     access_expires_at = fields.Datetime(string="Access token expires", required=True, readonly=True)
-    refresh_expires_at = fields.Datetime(string="Refresh token expires", required=True, readonly=True)
+    refresh_expires_at = fields.Datetime(
+        string="Refresh token expires", required=True, readonly=True
+    )
     last_used_at = fields.Datetime(string="Last used", readonly=True)
     state = fields.Selection(
         [("active", "Active"), ("rotated", "Refreshed"), ("revoked", "Revoked")],
@@ -81,7 +83,7 @@ class AiflowOauthToken(models.Model):
         row = self.env.cr.fetchone()
         password_hash = row[0] if row else ""
         key = self.env["ir.config_parameter"].sudo().get_param("database.secret", "")
-        msg = "%s\n%s" % (user.id, password_hash)
+        msg = f"{user.id}\n{password_hash}"
         return hmac.new(key.encode(), msg.encode(), hashlib.sha256).hexdigest()
 
     @api.model
@@ -222,9 +224,9 @@ class AiflowOauthToken(models.Model):
 
     @api.model
     def _oauth_revoke_users(self, users, reason):
-        self.sudo().search(
-            [("user_id", "in", users.ids), ("state", "=", "active")]
-        )._oauth_revoke(reason)
+        self.sudo().search([("user_id", "in", users.ids), ("state", "=", "active")])._oauth_revoke(
+            reason
+        )
 
     def action_revoke(self):
         self._oauth_revoke("admin")

@@ -100,10 +100,7 @@ def invalid_client(description, basic_auth_used=False):
 def invalid_token(description, realm="odoo"):
     """401 for the resource endpoint, with the RFC 6750 3 challenge."""
     safe = description.replace("\\", "").replace('"', "'")
-    challenge = (
-        f'Bearer realm="{realm}", error="{ERROR_INVALID_TOKEN}", '
-        f'error_description="{safe}"'
-    )
+    challenge = f'Bearer realm="{realm}", error="{ERROR_INVALID_TOKEN}", error_description="{safe}"'
     return OAuthError(ERROR_INVALID_TOKEN, description, 401, {"WWW-Authenticate": challenge})
 
 
@@ -209,9 +206,7 @@ def normalize_scope(scope):
         raise OAuthError(ERROR_INVALID_SCOPE, "The scope is malformed.")
     unknown = sorted(set(tokens) - SUPPORTED_SCOPES)
     if unknown:
-        raise OAuthError(
-            ERROR_INVALID_SCOPE, "Unsupported scope: %s." % " ".join(unknown)
-        )
+        raise OAuthError(ERROR_INVALID_SCOPE, f"Unsupported scope: {' '.join(unknown)}.")
     return " ".join(sorted(set(tokens)))
 
 
@@ -276,11 +271,15 @@ def parse_authorize_request(pairs, client_id_expected, registered_redirect_uris)
     client_id = values.get("client_id")
     redirect_uri = values.get("redirect_uri")
     if "client_id" in duplicated or not client_id or len(client_id) > MAX_PARAM_LENGTH:
-        raise AuthorizeClientError(ERROR_INVALID_REQUEST, "The client_id parameter is missing or invalid.")
+        raise AuthorizeClientError(
+            ERROR_INVALID_REQUEST, "The client_id parameter is missing or invalid."
+        )
     if not client_id_expected or not constant_time_equals(client_id, client_id_expected):
         raise AuthorizeClientError(ERROR_INVALID_CLIENT, "Unknown client.")
     if "redirect_uri" in duplicated or not redirect_uri:
-        raise AuthorizeClientError(ERROR_INVALID_REQUEST, "The redirect_uri parameter is missing or repeated.")
+        raise AuthorizeClientError(
+            ERROR_INVALID_REQUEST, "The redirect_uri parameter is missing or repeated."
+        )
     if not is_registered_redirect_uri(redirect_uri, registered_redirect_uris):
         raise AuthorizeClientError(
             ERROR_INVALID_REQUEST, "The redirect_uri is not registered for this client."
@@ -305,7 +304,7 @@ def parse_authorize_request(pairs, client_id_expected, registered_redirect_uris)
         return err
 
     if duplicated:
-        raise fail(ERROR_INVALID_REQUEST, "Repeated parameter: %s." % ", ".join(sorted(duplicated)))
+        raise fail(ERROR_INVALID_REQUEST, f"Repeated parameter: {', '.join(sorted(duplicated))}.")
     if not request.state:
         raise fail(ERROR_INVALID_REQUEST, "The state parameter is required.")
     if not is_valid_state(request.state):
@@ -427,14 +426,15 @@ def parse_token_request(content_type, body, authorization=None):
         dialect = DIALECT_FORM
         try:
             text = body.decode("utf-8")
-            items = parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text), errors="strict")
+            items = parse_qsl(
+                text, keep_blank_values=True, strict_parsing=bool(text), errors="strict"
+            )
         except (UnicodeDecodeError, ValueError):
             raise invalid_request("The request body is not valid form data.") from None
         names = _FORM_FIELDS
     else:
         raise invalid_request(
-            "Unsupported content type: send application/json or "
-            "application/x-www-form-urlencoded."
+            "Unsupported content type: send application/json or application/x-www-form-urlencoded."
         )
 
     request = TokenRequest(dialect=dialect)
@@ -445,14 +445,14 @@ def parse_token_request(content_type, body, authorization=None):
             continue
         if attr in seen:
             # RFC 6749 3.2: parameters must not be included more than once.
-            raise invalid_request("Repeated parameter: %s." % key)
+            raise invalid_request(f"Repeated parameter: {key}.")
         seen.add(attr)
         if value is None or value == "":
             continue
         if not isinstance(value, str):
-            raise invalid_request("The parameter %s must be a string." % key)
+            raise invalid_request(f"The parameter {key} must be a string.")
         if len(value) > MAX_PARAM_LENGTH or "\x00" in value:
-            raise invalid_request("The parameter %s is too long or malformed." % key)
+            raise invalid_request(f"The parameter {key} is too long or malformed.")
         setattr(request, attr, value)
 
     basic = _parse_basic(authorization)

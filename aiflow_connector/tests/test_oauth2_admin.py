@@ -50,7 +50,9 @@ class TestOauth2Admin(Oauth2HttpCase):
     def test_plain_text_secret_parameter_is_upgraded_on_first_use(self):
         self.params.set_param(PREFIX + "oauth_client_secret", "plain-secret")
         code = self.get_code()
-        self.assertOauthError(self.exchange(code, clientSecret="plain-secreT"), 401, "invalid_client")
+        self.assertOauthError(
+            self.exchange(code, clientSecret="plain-secreT"), 401, "invalid_client"
+        )
         self.assertEqual(self.params.get_param(PREFIX + "oauth_client_secret"), "plain-secret")
         self.assertEqual(self.exchange(code, clientSecret="plain-secret").status_code, 200)
         stored = self.params.get_param(PREFIX + "oauth_client_secret")
@@ -89,8 +91,10 @@ class TestOauth2Admin(Oauth2HttpCase):
 
     def test_admin_revokes_a_token(self):
         tokens = self.login_tokens()
-        token = self.env["aiflow.oauth.token"].with_user(self.admin).search(
-            [("user_id", "=", self.user.id)]
+        token = (
+            self.env["aiflow.oauth.token"]
+            .with_user(self.admin)
+            .search([("user_id", "=", self.user.id)])
         )
         self.assertEqual(len(token), 1)
         token.action_revoke()
@@ -103,8 +107,12 @@ class TestOauth2Admin(Oauth2HttpCase):
     def test_tokens_are_for_administrators_only(self):
         self.login_tokens()
         Token = self.env["aiflow.oauth.token"]
-        for user in (self.user, new_test_user(self.env, login="sso_operator",
-                                              groups="aiflow_connector.group_aiflow_operator")):
+        for user in (
+            self.user,
+            new_test_user(
+                self.env, login="sso_operator", groups="aiflow_connector.group_aiflow_operator"
+            ),
+        ):
             with self.subTest(user=user.login):
                 with self.assertRaises(AccessError):
                     Token.with_user(user).search([])
@@ -147,7 +155,8 @@ class TestOauth2Admin(Oauth2HttpCase):
         # what the daily ir.autovacuum run calls (it commits, so not called here)
         for model in (Token, Code, Throttle):
             gc_methods = [
-                name for name in dir(type(model))
+                name
+                for name in dir(type(model))
                 if getattr(getattr(type(model), name, None), "_autovacuum", False)
                 and name.startswith("_gc_oauth")
             ]

@@ -233,9 +233,7 @@ class TestOauth2Attacks(Oauth2HttpCase):
         self.env.flush_all()
         self.assertInvalidToken(self.userinfo(tokens["accessToken"]))
         self.assertOauthError(self.refresh(tokens["refreshToken"]), 400, "invalid_grant")
-        row = self.env["aiflow.oauth.token"].search(
-            [("user_id", "=", self.user.id)]
-        )
+        row = self.env["aiflow.oauth.token"].search([("user_id", "=", self.user.id)])
         self.assertEqual(row.state, "revoked")
         self.assertEqual(row.revoke_reason, "archived")
 
@@ -302,8 +300,7 @@ class TestOauth2Attacks(Oauth2HttpCase):
                 self.assertEqual(query["state"], "st-123")
                 self.assertNotIn("code", query)
         response = self.url_open(
-            AUTHORIZE
-            + f"?client_id={CLIENT_ID}&redirect_uri={REDIRECT_URI}&response_type=code"
+            AUTHORIZE + f"?client_id={CLIENT_ID}&redirect_uri={REDIRECT_URI}&response_type=code"
             "&state=a&state=b",
             allow_redirects=False,
         )
@@ -366,9 +363,7 @@ class TestOauth2Attacks(Oauth2HttpCase):
             # form-encoded garbage
             for body in (b"grant_type", b"grant_type=a&grant_type=b", b"%%%"):
                 with self.subTest(body=body):
-                    response = self.post_raw(
-                        TOKEN, body, "application/x-www-form-urlencoded"
-                    )
+                    response = self.post_raw(TOKEN, body, "application/x-www-form-urlencoded")
                     self.assertEqual(response.status_code, 400, response.text)
                     self.assertIn(response.json()["error"], ("invalid_request",))
             # Basic credentials plus a body secret: two methods at once

@@ -48,7 +48,7 @@ def _missing_browser():
         return "the PyPI package selenium is not installed"
     for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
         if not os.access(path, os.X_OK):
-            return "%s is missing (apt-get install %s)" % (path, package)
+            return f"{path} is missing (apt-get install {package})"
     return None
 
 
@@ -107,8 +107,8 @@ class TestOauth2Browser(Oauth2HttpCase):
         except TimeoutException:
             body = self.driver.find_element(By.TAG_NAME, "body").text
             self.fail(
-                "Timed out waiting for %s; the browser is at %s showing: %s"
-                % (what, self.driver.current_url, body[:800])
+                f"Timed out waiting for {what}; the browser is at "
+                f"{self.driver.current_url} showing: {body[:800]}"
             )
 
     def test_sso_in_a_real_browser(self):
@@ -142,7 +142,15 @@ class TestOauth2Browser(Oauth2HttpCase):
         )
         shown = {
             field: driver.find_element(By.ID, field).text
-            for field in ("userId", "username", "name", "phoneNumber", "email", "deptId", "deptName")
+            for field in (
+                "userId",
+                "username",
+                "name",
+                "phoneNumber",
+                "email",
+                "deptId",
+                "deptName",
+            )
         }
         self.assertEqual(
             shown,

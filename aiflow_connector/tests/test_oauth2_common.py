@@ -77,7 +77,11 @@ class Oauth2HttpCase(HttpCase):
         if content_type is not None:
             all_headers["Content-Type"] = content_type
         return self.opener.post(
-            self.base_url() + path, data=body, headers=all_headers, timeout=15, allow_redirects=False
+            self.base_url() + path,
+            data=body,
+            headers=all_headers,
+            timeout=15,
+            allow_redirects=False,
         )
 
     def token_json(self, body):

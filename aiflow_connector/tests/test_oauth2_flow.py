@@ -47,9 +47,7 @@ class TestOauth2Flow(Oauth2HttpCase):
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(response.headers.get("Cache-Control"), "no-store")
         tokens = response.json()
-        self.assertEqual(
-            set(tokens), {"accessToken", "tokenType", "expiresIn", "refreshToken"}
-        )
+        self.assertEqual(set(tokens), {"accessToken", "tokenType", "expiresIn", "refreshToken"})
         self.assertEqual(tokens["tokenType"], "Bearer")
         self.assertEqual(tokens["expiresIn"], 3600)
         self.assertNotEqual(tokens["accessToken"], tokens["refreshToken"])
@@ -122,7 +120,9 @@ class TestOauth2Flow(Oauth2HttpCase):
             timeout=30,
         )
         self.assertEqual(response.status_code, 303, response.text[:300])
-        self.assertTrue(response.headers["Location"].endswith(back_to), response.headers["Location"])
+        self.assertTrue(
+            response.headers["Location"].endswith(back_to), response.headers["Location"]
+        )
         response = session.get(base + back_to, allow_redirects=False, timeout=15)
         self.assertEqual(response.status_code, 302)
         location, query = self.location_query(response)
@@ -132,19 +132,15 @@ class TestOauth2Flow(Oauth2HttpCase):
         self.assertEqual(self.userinfo(tokens["accessToken"]).json()["username"], "sso_user")
 
     def _oauthlib_session(self):
-        return OAuth2Session(
-            CLIENT_ID, redirect_uri=REDIRECT_URI, scope=["basic"], pkce="S256"
-        )
+        return OAuth2Session(CLIENT_ID, redirect_uri=REDIRECT_URI, scope=["basic"], pkce="S256")
 
     def _oauthlib_authorize(self, oauth):
-        url, state = oauth.authorization_url(self.base_url() + AUTHORIZE)
+        url, _state = oauth.authorization_url(self.base_url() + AUTHORIZE)
         self.assertIn("code_challenge_method=S256", url)
         self.authenticate(self.user.login, PASSWORD)
         response = self.url_open(url, allow_redirects=False)
         self.assertEqual(response.status_code, 302, response.text[:300])
-        code_row = self.env["aiflow.oauth.code"].search(
-            [("user_id", "=", self.user.id)], limit=1
-        )
+        code_row = self.env["aiflow.oauth.code"].search([("user_id", "=", self.user.id)], limit=1)
         self.assertEqual(code_row.code_challenge_method, "S256")
         self.assertTrue(code_row.code_challenge)
         return response.headers["Location"]

@@ -33,8 +33,14 @@ class TestOauth2Protocol(BaseCase):
         registered = oauth2.parse_redirect_uris(f"\n {REDIRECT} \n\nhttps://b.example/cb\n")
         self.assertEqual(registered, [REDIRECT, "https://b.example/cb"])
         self.assertTrue(oauth2.is_registered_redirect_uri(REDIRECT, registered))
-        for uri in (REDIRECT + "/", REDIRECT + "?a=1", REDIRECT.upper(), "", None,
-                    "https://aiflow.example.com/aflow/api/oauth2/callback#x"):
+        for uri in (
+            REDIRECT + "/",
+            REDIRECT + "?a=1",
+            REDIRECT.upper(),
+            "",
+            None,
+            "https://aiflow.example.com/aflow/api/oauth2/callback#x",
+        ):
             self.assertFalse(oauth2.is_registered_redirect_uri(uri, registered), uri)
 
     def test_with_query_keeps_registered_query(self):
@@ -45,22 +51,31 @@ class TestOauth2Protocol(BaseCase):
 
     def test_authorize_request_order_of_checks(self):
         def parse(**params):
-            base = {"client_id": "APP", "redirect_uri": REDIRECT, "response_type": "code",
-                    "state": "s"}
+            base = {
+                "client_id": "APP",
+                "redirect_uri": REDIRECT,
+                "response_type": "code",
+                "state": "s",
+            }
             base.update(params)
             pairs = [(k, v) for k, v in base.items() if v is not None]
             return oauth2.parse_authorize_request(pairs, "APP", [REDIRECT])
 
         self.assertEqual(parse().scope, "basic")
         # client and redirect problems never redirect
-        for params in ({"client_id": "X"}, {"client_id": None}, {"redirect_uri": None},
-                       {"redirect_uri": "https://evil.example/"}):
+        for params in (
+            {"client_id": "X"},
+            {"client_id": None},
+            {"redirect_uri": None},
+            {"redirect_uri": "https://evil.example/"},
+        ):
             with self.assertRaises(oauth2.AuthorizeClientError):
                 parse(**params)
         with self.assertRaises(oauth2.AuthorizeClientError):
             oauth2.parse_authorize_request(
                 [("client_id", "APP"), ("redirect_uri", REDIRECT), ("redirect_uri", REDIRECT)],
-                "APP", [REDIRECT],
+                "APP",
+                [REDIRECT],
             )
         # the others redirect, with the error code of RFC 6749 4.1.2.1
         for params, error in (
@@ -86,8 +101,13 @@ class TestOauth2Protocol(BaseCase):
             b'"code":"c","redirectUri":"r","extra":[1]}',
         )
         self.assertEqual(
-            (json_request.dialect, json_request.client_id, json_request.client_secret,
-             json_request.code, json_request.redirect_uri),
+            (
+                json_request.dialect,
+                json_request.client_id,
+                json_request.client_secret,
+                json_request.code,
+                json_request.redirect_uri,
+            ),
             ("json", "APP", "s", "c", "r"),
         )
         form_request = oauth2.parse_token_request(
@@ -96,8 +116,13 @@ class TestOauth2Protocol(BaseCase):
             "Basic " + base64.b64encode(b"APP%3A1:p%40ss").decode(),
         )
         self.assertEqual(
-            (form_request.dialect, form_request.client_id, form_request.client_secret,
-             form_request.refresh_token, form_request.basic_auth_used),
+            (
+                form_request.dialect,
+                form_request.client_id,
+                form_request.client_secret,
+                form_request.refresh_token,
+                form_request.basic_auth_used,
+            ),
             ("form", "APP:1", "p@ss", "R", True),
         )
         self.assertEqual(
@@ -106,8 +131,13 @@ class TestOauth2Protocol(BaseCase):
         )
         self.assertEqual(
             oauth2.token_response("form", "a", "r", 60, "basic"),
-            {"access_token": "a", "token_type": "Bearer", "expires_in": 60,
-             "refresh_token": "r", "scope": "basic"},
+            {
+                "access_token": "a",
+                "token_type": "Bearer",
+                "expires_in": 60,
+                "refresh_token": "r",
+                "scope": "basic",
+            },
         )
 
     def test_token_request_refusals(self):
@@ -120,10 +150,18 @@ class TestOauth2Protocol(BaseCase):
             ("application/json", b'{"clientId": "a"}', None, "invalid_request"),
             ("application/json", b'{"grantType": "x"}', None, "invalid_client"),
             ("application/json", b"x" * (oauth2.MAX_BODY_BYTES + 1), None, "invalid_request"),
-            ("application/x-www-form-urlencoded", b"grant_type=a&grant_type=a", None,
-             "invalid_request"),
-            ("application/x-www-form-urlencoded", b"grant_type=x&client_secret=s", "Basic YTpi",
-             "invalid_request"),
+            (
+                "application/x-www-form-urlencoded",
+                b"grant_type=a&grant_type=a",
+                None,
+                "invalid_request",
+            ),
+            (
+                "application/x-www-form-urlencoded",
+                b"grant_type=x&client_secret=s",
+                "Basic YTpi",
+                "invalid_request",
+            ),
             ("application/x-www-form-urlencoded", b"grant_type=x", "Basic !!", "invalid_client"),
             ("application/x-www-form-urlencoded", b"grant_type=x", "Basic YWJj", "invalid_client"),
             ("application/x-www-form-urlencoded", b"grant_type=%ff", None, "invalid_request"),
