@@ -402,3 +402,38 @@ class TestOauth2Attacks(Oauth2HttpCase):
                     response = self.post_raw(USERINFO, b"", headers=headers)
                     self.assertInvalidToken(response)
             self.assertEqual(self.userinfo(tokens["accessToken"]).status_code, 200)
+
+    def test_odd_methods_and_queries_never_give_a_server_error(self):
+        base = self.base_url()
+        self.authenticate(self.user.login, PASSWORD)
+        with self.assertNoLogs(CONTROLLER_LOGGER, "ERROR"):
+            for method, path in (
+                ("GET", TOKEN),
+                ("PUT", TOKEN),
+                ("DELETE", USERINFO),
+                ("POST", AUTHORIZE),
+                ("PUT", AUTHORIZE),
+            ):
+                with self.subTest(method=method, path=path):
+                    response = self.opener.request(
+                        method, base + path, timeout=15, allow_redirects=False
+                    )
+                    self.assertLess(response.status_code, 500, response.text[:200])
+            for query in (
+                "client_id=%ff&redirect_uri=%00",
+                f"client_id={CLIENT_ID}&redirect_uri={REDIRECT_URI}&state=" + "s" * 5000,
+                f"client_id={CLIENT_ID}&redirect_uri={REDIRECT_URI}&state=%ff%fe",
+                f"client_id={CLIENT_ID}&redirect_uri={REDIRECT_URI}&response_type=code"
+                "&state=x&scope=%00",
+                f"client_id={CLIENT_ID}&client_id={CLIENT_ID}&redirect_uri={REDIRECT_URI}",
+                "client_id=" + "A" * 5000,
+                "%%%&&&==",
+            ):
+                with self.subTest(query=query[:60]):
+                    response = self.url_open(AUTHORIZE + "?" + query, allow_redirects=False)
+                    self.assertIn(response.status_code, (302, 400), response.text[:200])
+                    location = response.headers.get("Location", "")
+                    self.assertTrue(
+                        not location or location.startswith(REDIRECT_URI + "?"), location
+                    )
+                    self.assertNotIn("code=", location)
