@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import contextlib
 import logging
 
 from odoo import api, models
@@ -59,6 +60,27 @@ class AiflowOauthClient(models.AbstractModel):
     @api.model
     def _oauth_redirect_uris(self):
         return oauth2.parse_redirect_uris(self._oauth_param("oauth_redirect_uris") or "")
+
+    @api.model
+    @contextlib.contextmanager
+    def _oauth_side_cursor(self):
+        """A cursor for bookkeeping (failure counters, last use) that commits
+        on its own, in READ COMMITTED.
+
+        Under Odoo's REPEATABLE READ, two workers updating the same counter
+        row make one of them fail with a serialization error: Odoo retries
+        the whole request (hashing the secret again) and logs the failed
+        query as an ERROR. READ COMMITTED waits for the other update and
+        applies on top of it. Committing apart also keeps a failure counted
+        whatever happens to the request's own transaction.
+        """
+        if self.env.registry.in_test_mode():
+            # Tests share one transaction with the HTTP server: stay in it.
+            yield self.env.cr
+            return
+        with self.env.registry.cursor() as cr:
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            yield cr
 
     # ------------------------------------------------------------ secret
 

@@ -50,7 +50,13 @@ class AiflowOauthThrottle(models.Model):
         # each, and a window that has ended starts over at 1.
         now = fields.Datetime.now()
         window_floor = now - timedelta(seconds=self._window_seconds)
-        self.env.cr.execute(
+        with self.env["aiflow.oauth.client"]._oauth_side_cursor() as cr:
+            self._oauth_upsert_failure(cr, client_id, remote_addr, now, window_floor)
+        self.invalidate_model()
+
+    @api.model
+    def _oauth_upsert_failure(self, cr, client_id, remote_addr, now, window_floor):
+        cr.execute(
             """
             INSERT INTO aiflow_oauth_throttle
                 (key, client_id, remote_addr, failures, window_start,
@@ -74,11 +80,15 @@ class AiflowOauthThrottle(models.Model):
                 "uid": self.env.uid,
             },
         )
-        self.invalidate_model()
 
     @api.model
     def _oauth_forget(self, client_id, remote_addr):
-        self.search([("key", "=", self._oauth_key(client_id, remote_addr))]).unlink()
+        key = self._oauth_key(client_id, remote_addr)
+        if not self.search_count([("key", "=", key)]):
+            return
+        with self.env["aiflow.oauth.client"]._oauth_side_cursor() as cr:
+            cr.execute("DELETE FROM aiflow_oauth_throttle WHERE key = %s", (key,))
+        self.invalidate_model()
 
     @api.autovacuum
     def _gc_oauth_throttle(self):

@@ -200,7 +200,15 @@ class AiflowOauthToken(models.Model):
             token._oauth_revoke("archived" if not token.user_id.active else "password")
             raise oauth2.invalid_token("The access token has been revoked.")
         if not token.last_used_at or token.last_used_at < now - LAST_USED_RESOLUTION:
-            token.last_used_at = now
+            # apart from the request's transaction: concurrent calls with the
+            # same token must not turn into serialization errors
+            with self.env["aiflow.oauth.client"]._oauth_side_cursor() as cr:
+                cr.execute(
+                    "UPDATE aiflow_oauth_token SET last_used_at = %s "
+                    "WHERE id = %s AND (last_used_at IS NULL OR last_used_at < %s)",
+                    (now, token.id, now - LAST_USED_RESOLUTION),
+                )
+            token.invalidate_recordset(["last_used_at"])
         return token
 
     # ------------------------------------------------------------ revocation
