@@ -141,7 +141,7 @@ class AiflowOauthClient(models.AbstractModel):
         """
         Throttle = self.env["aiflow.oauth.throttle"].sudo()
         client_id = token_request.client_id or ""
-        retry_after = Throttle._oauth_retry_after(client_id, remote_addr)
+        retry_after = Throttle._oauth_count_attempt(client_id, remote_addr)
         if retry_after:
             raise oauth2.OAuthError(
                 oauth2.ERROR_INVALID_CLIENT,
@@ -156,7 +156,7 @@ class AiflowOauthClient(models.AbstractModel):
             and self._oauth_check_client_secret(token_request.client_secret)
         )
         if not ok:
-            Throttle._oauth_record_failure(client_id, remote_addr)
+            # already counted by _oauth_count_attempt
             _logger.info(
                 "OAuth2 client authentication failed for client id %r from %s",
                 client_id[:64],

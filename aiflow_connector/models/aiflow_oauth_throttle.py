@@ -6,11 +6,15 @@ from odoo import api, fields, models
 
 
 class AiflowOauthThrottle(models.Model):
-    """Failed client authentications per client id and remote address.
+    """Client authentication attempts per client id and remote address.
 
     Kept in the database, not in memory, so the limit holds across several
-    Odoo workers. Fixed window: after ``_max_failures`` failures within
-    ``_window_seconds`` the pair is refused until the window ends.
+    Odoo workers. Fixed window: an attempt is counted *before* the secret is
+    checked, in one atomic statement, so that parallel guesses cannot slip
+    past the limit while the (slow) hash check runs; a successful
+    authentication clears the count. Beyond ``_max_failures`` counted
+    attempts within ``_window_seconds`` the pair is refused until the window
+    ends.
     """
 
     _name = "aiflow.oauth.throttle"
@@ -35,59 +39,53 @@ class AiflowOauthThrottle(models.Model):
         return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
 
     @api.model
-    def _oauth_retry_after(self, client_id, remote_addr):
-        """Seconds until the pair may try again, 0 when it may try now."""
-        row = self.search([("key", "=", self._oauth_key(client_id, remote_addr))], limit=1)
-        if not row or row.failures < self._max_failures:
-            return 0
-        window_end = row.window_start + timedelta(seconds=self._window_seconds)
-        remaining = (window_end - fields.Datetime.now()).total_seconds()
-        return max(int(remaining) + 1, 0) if remaining > 0 else 0
-
-    @api.model
-    def _oauth_record_failure(self, client_id, remote_addr):
-        # One atomic upsert: concurrent failures from several workers count
-        # each, and a window that has ended starts over at 1.
+    def _oauth_count_attempt(self, client_id, remote_addr):
+        """Count one attempt; returns the seconds to wait when the pair is
+        over the limit (the attempt must then be refused), else 0."""
         now = fields.Datetime.now()
         window_floor = now - timedelta(seconds=self._window_seconds)
         with self.env["aiflow.oauth.client"]._oauth_side_cursor() as cr:
-            self._oauth_upsert_failure(cr, client_id, remote_addr, now, window_floor)
+            # A window that has ended starts over at 1.
+            cr.execute(
+                """
+                INSERT INTO aiflow_oauth_throttle
+                    (key, client_id, remote_addr, failures, window_start,
+                     create_uid, create_date, write_uid, write_date)
+                VALUES (%(key)s, %(client_id)s, %(remote_addr)s, 1, %(now)s,
+                        %(uid)s, %(now)s, %(uid)s, %(now)s)
+                ON CONFLICT (key) DO UPDATE SET
+                    failures = CASE WHEN aiflow_oauth_throttle.window_start < %(floor)s
+                                    THEN 1 ELSE aiflow_oauth_throttle.failures + 1 END,
+                    window_start = CASE WHEN aiflow_oauth_throttle.window_start < %(floor)s
+                                        THEN %(now)s ELSE aiflow_oauth_throttle.window_start END,
+                    write_uid = %(uid)s,
+                    write_date = %(now)s
+                RETURNING failures, window_start
+                """,
+                {
+                    "key": self._oauth_key(client_id, remote_addr),
+                    "client_id": (client_id or "")[:64],
+                    "remote_addr": (remote_addr or "")[:64],
+                    "now": now,
+                    "floor": window_floor,
+                    "uid": self.env.uid,
+                },
+            )
+            failures, window_start = cr.fetchone()
         self.invalidate_model()
-
-    @api.model
-    def _oauth_upsert_failure(self, cr, client_id, remote_addr, now, window_floor):
-        cr.execute(
-            """
-            INSERT INTO aiflow_oauth_throttle
-                (key, client_id, remote_addr, failures, window_start,
-                 create_uid, create_date, write_uid, write_date)
-            VALUES (%(key)s, %(client_id)s, %(remote_addr)s, 1, %(now)s,
-                    %(uid)s, %(now)s, %(uid)s, %(now)s)
-            ON CONFLICT (key) DO UPDATE SET
-                failures = CASE WHEN aiflow_oauth_throttle.window_start < %(floor)s
-                                THEN 1 ELSE aiflow_oauth_throttle.failures + 1 END,
-                window_start = CASE WHEN aiflow_oauth_throttle.window_start < %(floor)s
-                                    THEN %(now)s ELSE aiflow_oauth_throttle.window_start END,
-                write_uid = %(uid)s,
-                write_date = %(now)s
-            """,
-            {
-                "key": self._oauth_key(client_id, remote_addr),
-                "client_id": (client_id or "")[:64],
-                "remote_addr": (remote_addr or "")[:64],
-                "now": now,
-                "floor": window_floor,
-                "uid": self.env.uid,
-            },
-        )
+        if failures <= self._max_failures:
+            return 0
+        window_end = window_start + timedelta(seconds=self._window_seconds)
+        return max(int((window_end - now).total_seconds()) + 1, 1)
 
     @api.model
     def _oauth_forget(self, client_id, remote_addr):
-        key = self._oauth_key(client_id, remote_addr)
-        if not self.search_count([("key", "=", key)]):
-            return
+        """The client proved its secret: its count starts over."""
         with self.env["aiflow.oauth.client"]._oauth_side_cursor() as cr:
-            cr.execute("DELETE FROM aiflow_oauth_throttle WHERE key = %s", (key,))
+            cr.execute(
+                "DELETE FROM aiflow_oauth_throttle WHERE key = %s",
+                (self._oauth_key(client_id, remote_addr),),
+            )
         self.invalidate_model()
 
     @api.autovacuum

@@ -1,16 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import models
 
 
 class ResUsers(models.Model):
     _inherit = "res.users"
-
-    aiflow_oauth_token_ids = fields.One2many(
-        "aiflow.oauth.token",
-        "user_id",
-        string="aiflow OAuth tokens",
-        groups="base.group_system",
-    )
 
     def write(self, vals):
         res = super().write(vals)

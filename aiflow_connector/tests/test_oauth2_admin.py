@@ -147,8 +147,8 @@ class TestOauth2Admin(Oauth2HttpCase):
         long_ago = fields.Datetime.now() - timedelta(days=60)
         tokens[0].refresh_expires_at = long_ago
         codes[0].expires_at = long_ago
-        Throttle._oauth_record_failure("old", "10.0.0.1")
-        Throttle._oauth_record_failure("new", "10.0.0.1")
+        Throttle._oauth_count_attempt("old", "10.0.0.1")
+        Throttle._oauth_count_attempt("new", "10.0.0.1")
         Throttle.search([("client_id", "=", "old")]).window_start = long_ago
         self.env.flush_all()
 

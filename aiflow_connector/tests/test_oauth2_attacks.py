@@ -155,7 +155,10 @@ class TestOauth2Attacks(Oauth2HttpCase):
         code = self.get_code()
         self.assertOauthError(self.exchange(code), 429, "invalid_client")
         row = Throttle.search([("client_id", "=", CLIENT_ID)])
-        self.assertEqual(row.failures, Throttle._max_failures)
+        self.assertEqual(row.failures, Throttle._max_failures + 2)  # refused ones count too
+        self.assertAlmostEqual(
+            int(self.exchange(code).headers["Retry-After"]), retry_after, delta=2
+        )
         row.window_start = fields.Datetime.now() - timedelta(seconds=Throttle._window_seconds + 1)
         self.env.flush_all()
         self.assertEqual(self.exchange(code).status_code, 200)
