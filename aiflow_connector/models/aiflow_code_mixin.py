@@ -349,8 +349,8 @@ class AiflowCodeMixin(models.AbstractModel):
         """res_id -> item to send now. A record that is gone or cannot be sent
         any more (outside the synced companies, no department) gets its last
         delivered item disabled, or None when aiflow never received it."""
-        records = self.browse(res_ids).with_context(active_test=False).exists()
-        values = records._aiflow_sync_values(in_scope_only=True)
+        # The query returns existing records only: no exists() round trip.
+        values = self.browse(res_ids)._aiflow_sync_values(in_scope_only=True)
         result = {}
         missing = []
         for res_id in res_ids:

@@ -23,6 +23,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict, namedtuple
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -754,67 +755,107 @@ class AiflowOutbox(models.Model):
             for row_id in list(plan.invalid) + list(plan.waiting)
         }
         queue = list(plan.ordered)
-        size = settings["batch_size"]
-        while queue:
-            batch, held = [], {}
-            while queue and len(batch) < size:
-                row_id = queue.pop(0)
-                item = items[row_id]
-                blocker = next(
-                    (
-                        dep
-                        for dep in org_payloads.dependencies(endpoint, item)
-                        if dep in failed_keys
-                    ),
-                    None,
+        # While aiflow works on one batch, the outcome of the previous one is
+        # recorded: the HTTP call runs on a helper thread, the database work
+        # stays on this one. A batch is sent only once the answer to the
+        # previous one is known, so it never holds a child of a record that
+        # answer refused.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiflow-http") as http:
+            previous = None
+            while queue or previous:
+                outcomes = []
+                if previous is not None:
+                    call, row_ids, sent = previous
+                    try:
+                        data = call.result()
+                    except AiflowError as exc:
+                        self._aiflow_release(token, dict.fromkeys(queue))
+                        self._aiflow_record_error(
+                            token, exc, row_ids, items, attempts, settings, stats
+                        )
+                        return bool(exc.retryable), waited
+                    outcomes, refused = self._aiflow_outcomes(endpoint, sent, data, stats)
+                    failed_keys.update((endpoint, key) for key in refused)
+                    previous = None
+                batch = self._aiflow_next_batch(
+                    token,
+                    endpoint,
+                    queue,
+                    items,
+                    failed_keys,
+                    settings["batch_size"],
+                    waited,
+                    stats,
                 )
-                if blocker is None:
-                    batch.append(row_id)
-                else:
-                    failed_keys.add((endpoint, org_payloads.item_key(endpoint, item)))
-                    held[row_id] = self._aiflow_waiting_note(blocker[1])
-            if held:
-                self._aiflow_release(token, held)
-                stats["waiting"] += len(held)
-                waited.update(held)
-            if not batch:
-                continue
-            refused = set()
-            if self._aiflow_call(
-                token, endpoint, batch, items, attempts, client, settings, stats, refused
-            ):
-                self._aiflow_release(token, dict.fromkeys(queue))
+                if batch:
+                    sent = self._aiflow_group_items(endpoint, batch, items)
+                    payload = {ENDPOINTS[endpoint].list_field: [item for item, _ids in sent]}
+                    self._aiflow_commit()
+                    stats["requests"] += 1
+                    # Every item was validated on its own above (so that one
+                    # bad record does not sink its batch); the envelope
+                    # around them cannot be wrong.
+                    previous = (
+                        http.submit(client.call, endpoint, payload, check=False),
+                        batch,
+                        sent,
+                    )
+                self._aiflow_settle(token, outcomes)
                 self._aiflow_commit()
-                return True, waited
-            failed_keys.update((endpoint, key) for key in refused)
         return False, waited
 
-    def _aiflow_call(
-        self, token, endpoint, row_ids, items, attempts, client, settings, stats, refused=None
-    ):
-        """One HTTP call for ``row_ids`` (one item each, or the one payload of a
-        non-list endpoint); records the outcome. Returns True when the run
-        must stop (aiflow unavailable). Keys refused by failDetails are added
-        to ``refused``."""
-        endpoint_def = ENDPOINTS[endpoint]
-        # Two rows of one record (one claimed while the other was sending)
-        # make one item.
+    def _aiflow_next_batch(self, token, endpoint, queue, items, failed_keys, size, waited, stats):
+        """Take up to ``size`` row ids off ``queue`` (in place); rows under a
+        record refused in this run are released to wait for it."""
+        batch, held = [], {}
+        while queue and len(batch) < size:
+            row_id = queue.pop(0)
+            item = items[row_id]
+            blocker = next(
+                (dep for dep in org_payloads.dependencies(endpoint, item) if dep in failed_keys),
+                None,
+            )
+            if blocker is None:
+                batch.append(row_id)
+            else:
+                failed_keys.add((endpoint, org_payloads.item_key(endpoint, item)))
+                held[row_id] = self._aiflow_waiting_note(blocker[1])
+        if held:
+            self._aiflow_release(token, held)
+            stats["waiting"] += len(held)
+            waited.update(held)
+        return batch
+
+    @staticmethod
+    def _aiflow_group_items(endpoint, row_ids, items):
+        """[(item, row ids)]: two rows of one record (one claimed while the
+        other was sending) make one item."""
         groups = {}
         for row_id in row_ids:
             key = org_payloads.item_key(endpoint, items[row_id]) or row_id
             groups.setdefault(key, []).append(row_id)
-        sent_items = [items[ids[0]] for ids in groups.values()]
-        payload = (
-            {endpoint_def.list_field: sent_items} if endpoint_def.list_field else sent_items[0]
-        )
+        return [(items[ids[0]], ids) for ids in groups.values()]
+
+    def _aiflow_call(self, token, endpoint, row_ids, items, attempts, client, settings, stats):
+        """One HTTP call for ``row_ids`` (the one payload of a non-list
+        endpoint) and its outcome recorded. Returns True when the run must
+        stop (aiflow unavailable)."""
+        sent = self._aiflow_group_items(endpoint, row_ids, items)
         self._aiflow_commit()  # no transaction stays open across the call
         stats["requests"] += 1
         try:
-            # Every item was validated on its own above (so that one bad record
-            # does not sink its batch); the envelope around them cannot be wrong.
-            data = client.call(endpoint, payload, check=not endpoint_def.list_field)
+            data = client.call(endpoint, sent[0][0])
         except AiflowError as exc:
             return self._aiflow_record_error(token, exc, row_ids, items, attempts, settings, stats)
+        outcomes, _refused = self._aiflow_outcomes(endpoint, sent, data, stats)
+        self._aiflow_settle(token, outcomes)
+        self._aiflow_commit()
+        return False
+
+    def _aiflow_outcomes(self, endpoint, sent, data, stats):
+        """Outcome rows for ``sent`` ([(item, row ids)]) from aiflow's answer
+        ``data``, and the keys its ``failDetails`` refused."""
+        endpoint_def = ENDPOINTS[endpoint]
         data = data if isinstance(data, dict) else {}
         details = data.get("failDetails") if endpoint_def.list_field else None
         by_index, by_id = {}, {}
@@ -828,11 +869,13 @@ class AiflowOutbox(models.Model):
             summary = {k: data[k] for k in ("successCount", "failCount") if k in data}
             summary_text = _json(summary)
         else:
+            summary = {}
             summary_text = _json(data)
-        outcomes = []
-        for index, (key, ids) in enumerate(groups.items()):
+        outcomes, refused = [], set()
+        for index, (item, ids) in enumerate(sent):
+            key = org_payloads.item_key(endpoint, item)
             detail = by_index.get(index) or by_id.get(str(key))
-            request = _json(sent_items[index])
+            request = _json(item)
             if detail:
                 message = self.env._(
                     "aiflow refused this record: %(code)s %(message)s",
@@ -840,19 +883,18 @@ class AiflowOutbox(models.Model):
                     message=detail.get("errorMessage") or "",
                 )
                 response = _json(dict(summary, failDetail=detail))
-                if refused is not None:
-                    refused.add(key)
-                for row_id in ids:
-                    outcomes.append((row_id, "dead", message, request, response, None, True))
+                refused.add(key)
+                outcomes.extend(
+                    (row_id, "dead", message, request, response, None, True) for row_id in ids
+                )
                 stats["failed"] += len(ids)
             else:
-                for row_id in ids:
-                    outcomes.append((row_id, "done", None, request, summary_text, None, True))
+                outcomes.extend(
+                    (row_id, "done", None, request, summary_text, None, True) for row_id in ids
+                )
                 stats["done"] += len(ids)
-        stats["sent"] += len(sent_items)
-        self._aiflow_settle(token, outcomes)
-        self._aiflow_commit()
-        return False
+        stats["sent"] += len(sent)
+        return outcomes, refused
 
     def _aiflow_record_error(self, token, exc, row_ids, items, attempts, settings, stats):
         """The whole call failed: retry later, or dead-letter. True = stop the run."""
