@@ -26,6 +26,8 @@ from collections import defaultdict, namedtuple
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -314,22 +316,32 @@ class AiflowOutbox(models.Model):
         keys = source.browse(list(ids))._aiflow_outbox_keys(endpoint)
         if not keys:
             return False
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT id, res_id, state FROM aiflow_outbox
-                 WHERE endpoint = %s AND res_model = %s AND mode = 'live'
-                   AND res_id IN %s AND state IN ('pending', 'retrying', 'dead')
-                 ORDER BY id
-                 FOR NO KEY UPDATE
-                """,
-                endpoint,
-                res_model,
-                tuple(keys),
-            )
-        )
+        found = []
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        """
+                        SELECT id, res_id, state FROM aiflow_outbox
+                         WHERE endpoint = %s AND res_model = %s AND mode = 'live'
+                           AND res_id IN %s AND state IN ('pending', 'retrying', 'dead')
+                         ORDER BY id
+                           FOR NO KEY UPDATE
+                        """,
+                        endpoint,
+                        res_model,
+                        tuple(keys),
+                    ),
+                    log_exceptions=False,
+                )
+                found = self.env.cr.fetchall()
+        except psycopg2.errors.SerializationFailure:
+            # A worker claimed one of them after this transaction began (the
+            # user's transaction is REPEATABLE READ): new rows carry the change
+            # rather than failing the user's save.
+            found = []
         existing = {}
-        for row_id, res_id, state in self.env.cr.fetchall():
+        for row_id, res_id, state in found:
             existing.setdefault(res_id, (row_id, state))
         now = fields.Datetime.now()
         to_create = []

@@ -110,3 +110,53 @@ class TestTwoWorkers(OrgSyncCase):
                 (tuple(row_ids),),
             )
             self.assertEqual(dict(cr.fetchall()), {"done": ROWS})
+
+    def test_save_while_a_worker_claims_the_row_does_not_fail(self):
+        """A user's transaction (REPEATABLE READ) began before a worker
+        claimed the record's pending row: the save still commits, and the
+        change gets a row of its own."""
+        dbname = self.env.cr.dbname
+        name = f"Claimed meanwhile {id(self)}"
+        with closing(sql_db.db_connect(dbname).cursor()) as cr:
+            dept = self._real_env(cr)["hr.department"].create({"name": name})
+            dept_id = dept.id
+            cr.commit()
+
+        def cleanup():
+            with closing(sql_db.db_connect(dbname).cursor()) as cr:
+                cr.execute(
+                    "DELETE FROM aiflow_outbox WHERE res_model = 'hr.department' AND res_id = %s",
+                    (dept_id,),
+                )
+                cr.execute("DELETE FROM hr_department WHERE id = %s", (dept_id,))
+                cr.commit()
+
+        self.addCleanup(cleanup)
+        with (
+            closing(sql_db.db_connect(dbname).cursor()) as user_cr,
+            closing(sql_db.db_connect(dbname).cursor()) as worker_cr,
+        ):
+            user_env = self._real_env(user_cr)
+            user_cr.execute("SELECT count(*) FROM aiflow_outbox")  # snapshot taken
+            worker = self._real_env(worker_cr)["aiflow.outbox"].with_context(
+                aiflow_outbox_commit=True
+            )
+            _token, claimed = worker._aiflow_claim(1000)
+            self.assertIn(
+                dept_id, [row.res_id for row in claimed if row.res_model == "hr.department"]
+            )
+            user_env["hr.department"].browse(dept_id).write({"name": name + " renamed"})
+            user_cr.commit()  # must not raise a serialization failure
+            user_cr.execute(
+                "SELECT state FROM aiflow_outbox WHERE res_model = 'hr.department'"
+                " AND res_id = %s ORDER BY id",
+                (dept_id,),
+            )
+            self.assertEqual([state for (state,) in user_cr.fetchall()], ["sending", "pending"])
+            # Rows of others the claim took go back as they were.
+            worker_cr.execute(
+                "UPDATE aiflow_outbox SET state = 'pending', claim_token = NULL, claimed_at = NULL"
+                " WHERE claim_token = %s",
+                (_token,),
+            )
+            worker_cr.commit()
