@@ -260,3 +260,23 @@ class TestOutbox(OrgSyncCase):
         self.assertEqual(row.state, "retrying")
         self.assertIn("127.0.0.1:9", row.last_error)
         self.assertNotIn("Traceback", row.last_error)
+
+    def test_commit_triggers_the_cron_which_delivers(self):
+        cron = self.env.ref("aiflow_connector.ir_cron_aiflow_outbox")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        before = Trigger.search_count([("cron_id", "=", cron.id)])
+        dept = self.Dept.create({"name": "Triggered"})
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before)
+        self.commit_point()  # the precommit of the user's transaction
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before + 1)
+        self.assertFalse(self.calls(), "nothing is sent inside the user's transaction")
+        cron.method_direct_trigger()
+        self.assertEqual(self.rows(dept).state, "done")
+        self.assertTrue(self.aiflow_dept(dept))
+
+        # Sync off: rows are queued, the cron is not woken.
+        self.env["ir.config_parameter"].sudo().set_param(PREFIX + "sync_enabled", "False")
+        self.Dept.create({"name": "Quiet"})
+        count = Trigger.search_count([("cron_id", "=", cron.id)])
+        self.commit_point()
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), count)
