@@ -32,7 +32,7 @@ class AiflowOauthToken(models.Model):
     user_id = fields.Many2one(
         "res.users", required=True, index=True, ondelete="cascade", readonly=True
     )
-    client_id = fields.Char(string="Client", required=True, readonly=True)
+    client_id = fields.Char(required=True, readonly=True)
     scope = fields.Char(readonly=True)
     issued_at = fields.Datetime(
         string="Issued", required=True, readonly=True, default=fields.Datetime.now
