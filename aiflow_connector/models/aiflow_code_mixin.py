@@ -180,7 +180,12 @@ class AiflowCodeMixin(models.AbstractModel):
         old_codes = {}
         for record, vals in zip(self, vals_list, strict=True):
             old = before.get(record.id, {})
-            if any(old.get(name) != vals[name] for name in touched if name in vals):
+            # Translated columns (a department's name) come as psycopg2 Json.
+            if any(
+                old.get(name) != getattr(vals[name], "adapted", vals[name])
+                for name in touched
+                if name in vals
+            ):
                 changed.append(record.id)
                 if (
                     "aiflow_code" in vals
@@ -195,9 +200,8 @@ class AiflowCodeMixin(models.AbstractModel):
         return result
 
     def _aiflow_changed(self):
-        if self.env.context.get("aiflow_no_sync"):
-            return
-        self.env["aiflow.outbox"]._aiflow_enqueue(self._aiflow_endpoint, self)
+        if self and not self.env.context.get("aiflow_no_sync"):
+            self.env["aiflow.outbox"]._aiflow_enqueue(self._aiflow_endpoint, self)
 
     def _aiflow_code_changed(self, old_codes):
         """Records now sent under a new code: disable the old one in aiflow
@@ -218,7 +222,7 @@ class AiflowCodeMixin(models.AbstractModel):
             return
         records = self.browse(list(retired)).with_context(active_test=False).exists()
         for dependents in records._aiflow_dependents():
-            dependents._aiflow_enqueue_all()
+            dependents._aiflow_changed()
         values = records._aiflow_sync_values()
         entries = []
         for record in records:
@@ -256,10 +260,6 @@ class AiflowCodeMixin(models.AbstractModel):
             res_model=self._name,
         )
 
-    def _aiflow_enqueue_all(self):
-        if self:
-            self.env["aiflow.outbox"]._aiflow_enqueue(self._aiflow_endpoint, self)
-
     def unlink(self):
         if self.env.context.get("aiflow_no_sync") or not self:
             return super().unlink()
@@ -288,7 +288,7 @@ class AiflowCodeMixin(models.AbstractModel):
         result = super().unlink()
         # Their references to the deleted records were just cleared.
         for records_left in dependents:
-            records_left.exists()._aiflow_enqueue_all()
+            records_left.exists()._aiflow_changed()
         return result
 
     # ------------------------------------------------------------------

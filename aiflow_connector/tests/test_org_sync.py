@@ -305,6 +305,7 @@ class TestOrgSync(OrgSyncCase):
         self.Emp.with_context(tracking_disable=True).browse(employee.id).write(
             {"name": name, "work_email": email}
         )
+        self.Dept.with_context(tracking_disable=True).browse(leaf.id).write({"name": "Platform"})
         leaf.write({"name": "Platform", "color": 3})
         self.commit_point()
         self.assertEqual(self.Outbox.search_count([]), count)

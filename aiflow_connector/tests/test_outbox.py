@@ -1,9 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The outbox worker's failure handling, against the sandbox over HTTP."""
 
+import select
+import time
 from datetime import timedelta
 
-from odoo import fields
+import psycopg2
+
+from odoo import fields, sql_db
 from odoo.tests import tagged
 
 from odoo.addons.aiflow_connector.models import aiflow_outbox
@@ -280,3 +284,22 @@ class TestOutbox(OrgSyncCase):
         count = Trigger.search_count([("cron_id", "=", cron.id)])
         self.commit_point()
         self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), count)
+
+    def test_cron_workers_are_woken_on_a_kept_connection(self):
+        _name, params = sql_db.connection_info_for("postgres")
+        listener = psycopg2.connect(**params)
+        self.addCleanup(listener.close)
+        listener.autocommit = True
+        with listener.cursor() as cursor:
+            cursor.execute("LISTEN cron_trigger")
+        for _n in range(2):  # the second one reuses the connection
+            aiflow_outbox.notify_cron_workers(self.env.cr.dbname)
+        deadline = time.monotonic() + 5
+        received = []
+        while len(received) < 2 and time.monotonic() < deadline:
+            if select.select([listener], [], [], 0.5)[0]:
+                listener.poll()
+                received.extend(n.payload for n in listener.notifies)
+                listener.notifies.clear()
+        self.assertEqual(received, [self.env.cr.dbname] * 2)
+        self.assertFalse(aiflow_outbox._notify_connection.closed)
