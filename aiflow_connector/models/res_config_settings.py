@@ -16,8 +16,6 @@ ODOO_ENDPOINT_PATHS = {
     "aiflow_url_oauth_authorize": "/odoo/api/oauth2/authorize",
     "aiflow_url_oauth_token": "/odoo/api/oauth2/token",
     "aiflow_url_oauth_userinfo": "/odoo/api/oauth2/userinfo",
-    "aiflow_url_workflow_receive": "/odoo/api/workflow/receive",
-    "aiflow_url_approval_log": "/odoo/api/workflow/approval/log",
 }
 
 SECRET_FIELDS = ("aiflow_app_secret", "aiflow_oauth_client_secret")
@@ -195,14 +193,6 @@ class ResConfigSettings(models.TransientModel):
     )
     aiflow_url_oauth_userinfo = fields.Char(
         string="User Info Endpoint",
-        compute="_compute_aiflow_odoo_urls",
-    )
-    aiflow_url_workflow_receive = fields.Char(
-        string="Workflow Event URL",
-        compute="_compute_aiflow_odoo_urls",
-    )
-    aiflow_url_approval_log = fields.Char(
-        string="Approval Log URL",
         compute="_compute_aiflow_odoo_urls",
     )
 

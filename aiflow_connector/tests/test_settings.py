@@ -191,14 +191,6 @@ class TestAiflowSettings(TransactionCase):
             settings.aiflow_url_oauth_userinfo,
             "https://erp.example.com/odoo/api/oauth2/userinfo",
         )
-        self.assertEqual(
-            settings.aiflow_url_workflow_receive,
-            "https://erp.example.com/odoo/api/workflow/receive",
-        )
-        self.assertEqual(
-            settings.aiflow_url_approval_log,
-            "https://erp.example.com/odoo/api/workflow/approval/log",
-        )
 
     def test_settings_view_has_the_aiflow_app(self):
         arch = (
@@ -223,7 +215,8 @@ class TestAiflowSettings(TransactionCase):
             "aiflow_connect_timeout",
             "aiflow_read_timeout",
             "aiflow_url_oauth_authorize",
-            "aiflow_url_workflow_receive",
+            "aiflow_url_oauth_token",
+            "aiflow_url_oauth_userinfo",
         ):
             self.assertIn(f'name="{field_name}"', arch)
 
