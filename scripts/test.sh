@@ -22,6 +22,8 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/aiflow-test.XXXXXX")"
 CONF="$WORK/odoo.conf"
 write_odoo_conf "$CONF" "$DB" 0
 export AIFLOW_ODOO_CONF="$CONF" AIFLOW_ODOO_DB="$DB" AIFLOW_PYTHON="$PY" ODOO_PATH
+# The browser tests must run here, not skip (ensure_chromium installed it).
+export AIFLOW_REQUIRE_BROWSER=1
 
 say "fresh database $DB: installing aiflow_connector"
 drop_db "$DB" || die "could not drop database $DB"
