@@ -1,8 +1,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Full resync: dry run, one run at a time, hierarchy order, progress."""
 
+from contextlib import closing
+
+import psycopg2.errors
+
+from odoo import SUPERUSER_ID, api, sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.aiflow_connector.wizards.aiflow_full_resync import RESYNC_PARAM
 
 from .test_org_sync import DEPT_PATH, USER_PATH, OrgSyncCase
 
@@ -96,3 +104,43 @@ class TestFullResync(OrgSyncCase):
         wizard = self.env["aiflow.full.resync"].create({})
         with self.assertRaises(AccessError):
             wizard.with_user(operator).action_confirm()
+
+    def test_two_clicks_at_once_start_one_resync(self):
+        """The second click's transaction began before the first committed:
+        it fails to serialise (Odoo replays such a request), and the replay
+        refuses to start a second run."""
+        dbname = self.env.cr.dbname
+
+        def cleanup():
+            with closing(sql_db.db_connect(dbname).cursor()) as cr:
+                cr.execute("DELETE FROM aiflow_outbox WHERE resync_token IS NOT NULL")
+                cr.execute("DELETE FROM ir_config_parameter WHERE key = %s", (RESYNC_PARAM,))
+                cr.commit()
+
+        self.addCleanup(cleanup)
+        with (
+            closing(sql_db.db_connect(dbname).cursor()) as first_cr,
+            closing(sql_db.db_connect(dbname).cursor()) as second_cr,
+        ):
+            first = api.Environment(first_cr, SUPERUSER_ID, {})["aiflow.full.resync"]
+            second = api.Environment(second_cr, SUPERUSER_ID, {})["aiflow.full.resync"]
+            first_wizard = first.create({})
+            first_cr.commit()
+            second_wizard = second.create({})  # the second click's transaction begins
+            first_wizard.action_confirm()
+            first_cr.commit()
+            with (
+                self.assertRaises(psycopg2.errors.SerializationFailure),
+                mute_logger("odoo.sql_db"),
+            ):
+                second_wizard.action_confirm()
+            second_cr.rollback()
+            # The replay, in a new transaction.
+            with self.assertRaises(UserError):
+                second.create({}).action_confirm()
+            second_cr.rollback()
+            second_cr.execute(
+                "SELECT count(DISTINCT resync_token) FROM aiflow_outbox"
+                " WHERE resync_token IS NOT NULL"
+            )
+            self.assertEqual(second_cr.fetchone()[0], 1)

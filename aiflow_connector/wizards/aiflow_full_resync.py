@@ -8,6 +8,7 @@ from odoo.tools import SQL
 # Any constant: serialises the start of resyncs across workers.
 RESYNC_LOCK_KEY = 0x41494652  # "AIFR"
 RUNNING_STATES = ("pending", "retrying", "sending")
+RESYNC_PARAM = "aiflow_connector.full_resync_last_token"
 
 
 class AiflowFullResync(models.TransientModel):
@@ -165,6 +166,26 @@ class AiflowFullResync(models.TransientModel):
                 )
             )
         token = uuid.uuid4().hex
+        # Under Odoo's REPEATABLE READ a second click whose transaction began
+        # before the first one committed would not see its rows. Both write
+        # this one parameter row: the later one then fails to serialise, and
+        # Odoo replays the request, which sees the running resync.
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO ir_config_parameter
+                       (key, value, create_uid, create_date, write_uid, write_date)
+                VALUES (%(key)s, %(token)s, %(uid)s, now() at time zone 'UTC',
+                        %(uid)s, now() at time zone 'UTC')
+                ON CONFLICT (key) DO UPDATE
+                   SET value = EXCLUDED.value, write_uid = EXCLUDED.write_uid,
+                       write_date = EXCLUDED.write_date
+                """,
+                key=RESYNC_PARAM,
+                token=token,
+                uid=self.env.uid,
+            )
+        )
         outbox = self.env["aiflow.outbox"]
         outbox._aiflow_enqueue_query(
             "department_sync",
