@@ -4,33 +4,23 @@ outbox and its worker, complete, correctly mapped and parents first."""
 
 from contextlib import closing
 from itertools import pairwise
-from urllib.parse import urlsplit
 
 from psycopg2 import IntegrityError
 
 from odoo import sql_db
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user, tagged
-from odoo.tests.common import _super_send, get_db_name
+from odoo.tests import new_test_user, tagged
+from odoo.tests.common import get_db_name
 from odoo.tools import mute_logger
 
-from odoo.addons.aiflow_connector.protocol.signing import Credential
-from odoo.addons.aiflow_connector.sandbox.server import SandboxServer
+from .test_connection import PREFIX, SECRET, AiflowSandboxCase
 
-PREFIX = "aiflow_connector."
-SECRET = "your_app_secret"
 DEPT_PATH = "/aflow/api/sys/sync/department"
 USER_PATH = "/aflow/api/sys/sync/user"
 
 
-class OrgSyncCase(TransactionCase):
-    """The sandbox on 127.0.0.1 for the class; sync enabled towards it."""
-
-    @classmethod
-    def _request_handler(cls, s, r, /, **kw):
-        if urlsplit(r.url).hostname == "127.0.0.1":
-            return _super_send(s, r, **kw)
-        return super()._request_handler(s, r, **kw)
+class OrgSyncCase(AiflowSandboxCase):
+    """The project's sandbox fixture, with sync enabled towards it."""
 
     @classmethod
     def setUpClass(cls):
@@ -42,35 +32,20 @@ class OrgSyncCase(TransactionCase):
             cr.execute("DELETE FROM aiflow_outbox")
             cr.commit()
         super().setUpClass()
-        cls.sandbox = SandboxServer(
-            host="127.0.0.1",
-            port=0,
-            credential=Credential("COMPANY001", "APP001", SECRET),
-        )
-        cls.sandbox.start()
-        cls.addClassCleanup(cls.sandbox.stop)
-        params = cls.env["ir.config_parameter"].sudo()
-        for name, value in {
-            "base_url": cls.sandbox.url,
-            "enterprise_code": "COMPANY001",
-            "app_id": "APP001",
-            "app_secret": SECRET,
-            "signing_method": "builtin",
-            "connect_timeout": "2",
-            "read_timeout": "5",
-            "sync_enabled": "True",
-            "sync_batch_size": "100",
-            "sync_max_attempts": "3",
-            "sync_company_ids": "",
-        }.items():
-            params.set_param(PREFIX + name, value)
         cls.Outbox = cls.env["aiflow.outbox"]
         cls.Dept = cls.env["hr.department"]
         cls.Emp = cls.env["hr.employee"]
 
     def setUp(self):
         super().setUp()
-        self.sandbox.reset()
+        self._configure(
+            connect_timeout="2",
+            read_timeout="5",
+            sync_enabled="True",
+            sync_batch_size="100",
+            sync_max_attempts="3",
+            sync_company_ids="",
+        )
 
     # -- helpers -----------------------------------------------------------
     def commit_point(self):
