@@ -570,8 +570,11 @@ class AiflowOutbox(models.Model):
         return dict(stats)
 
     def _aiflow_commit(self):
+        # The worker runs in its own cron transaction, never a user's: a claim
+        # must be visible to other workers before the HTTP call, and each
+        # outcome must stay recorded whatever happens to the next batch.
         if _auto_commit(self.env):
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
         else:
             self.env.flush_all()
 
@@ -585,7 +588,7 @@ class AiflowOutbox(models.Model):
             # another worker claimed (and committed) after our snapshot is a
             # serialization error; READ COMMITTED re-checks such a row and
             # skips it, which is what SKIP LOCKED claiming needs.
-            self.env.cr.commit()
+            self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
         else:
             self.env.flush_all()

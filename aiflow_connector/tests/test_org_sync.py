@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# pylint: disable=invalid-commit
+# (these tests commit on connections of their own, never the test's transaction)
 """Departments and employees reach the aiflow sandbox over HTTP, through the
 outbox and its worker, complete, correctly mapped and parents first."""
 

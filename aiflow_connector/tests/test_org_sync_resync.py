@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# pylint: disable=invalid-commit
+# (these tests commit on connections of their own, never the test's transaction)
 """Full resync: dry run, one run at a time, hierarchy order, progress."""
 
 from contextlib import closing

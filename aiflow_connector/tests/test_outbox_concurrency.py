@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# pylint: disable=invalid-commit
+# (these tests commit on connections of their own, never the test's transaction)
 """Two workers on two real database connections deliver one queue together.
 
 The rows are committed through a connection of their own (the test's own
