@@ -146,3 +146,16 @@ class TestFullResync(OrgSyncCase):
                 " WHERE resync_token IS NOT NULL"
             )
             self.assertEqual(second_cr.fetchone()[0], 1)
+
+    def test_progress_widget_is_in_the_backend_bundle(self):
+        paths = [
+            path for path, *_rest in self.env["ir.asset"]._get_asset_paths("web.assets_backend", {})
+        ]
+        self.assertTrue(
+            any(
+                p.endswith("aiflow_connector/static/src/js/aiflow_resync_progress.js")
+                for p in paths
+            )
+        )
+        arch = self.env.ref("aiflow_connector.aiflow_full_resync_view_form").arch
+        self.assertIn('widget="aiflow_resync_progress"', arch)
