@@ -59,7 +59,6 @@ RETRY_CAP_SECONDS = 3600
 RUN_TIME_BUDGET = 240
 
 OPEN_STATES = ("pending", "retrying", "sending", "dead")
-WAITING_STATES = ("pending", "retrying")
 
 # Ordering: departments before users; disabling old/deleted records last, so
 # every child has been pointed elsewhere before its old parent goes away.

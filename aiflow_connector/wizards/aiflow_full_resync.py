@@ -212,19 +212,9 @@ class AiflowFullResync(models.TransientModel):
 
     def action_refresh(self):
         self.ensure_one()
-        if self.state == "running" and not self._running_token_is(self.resync_token):
+        if self.state == "running" and not self.running:
             self.state = "done"
         return self._reopen()
-
-    def _running_token_is(self, token):
-        self.env.cr.execute(
-            SQL(
-                "SELECT 1 FROM aiflow_outbox WHERE resync_token = %s AND state IN %s LIMIT 1",
-                token,
-                RUNNING_STATES,
-            )
-        )
-        return bool(self.env.cr.fetchone())
 
     def _reopen(self):
         return {
