@@ -302,6 +302,44 @@ class AiflowCodeMixin(models.AbstractModel):
         return set(ids) or None
 
     @api.model
+    def _aiflow_set_sync_companies(self, company_ids):
+        """Store the companies to sync (empty: all) and queue the departments
+        and employees whose scope changed: those entering are sent, those
+        leaving are disabled in aiflow (when it knew them)."""
+        old = self._aiflow_sync_company_ids()
+        new = set(company_ids) or None
+        if old == new:
+            return
+        self.env["ir.config_parameter"].sudo().set_param(
+            PARAM_SYNC_COMPANIES, ",".join(str(i) for i in sorted(new or ()))
+        )
+        every = set(self.env["res.company"].sudo().with_context(active_test=False).search([]).ids)
+        entering = sorted((new or every) - (old or every))
+        leaving = sorted((old or every) - (new or every))
+        outbox = self.env["aiflow.outbox"]
+        for model in ("hr.department", "hr.employee"):
+            Model = self.env[model]
+            outbox._aiflow_enqueue_query(
+                Model._aiflow_endpoint,
+                model,
+                SQL(
+                    """
+                    SELECT r.id, r.aiflow_code AS key, NULL AS name FROM %(table)s r
+                     WHERE r.company_id = ANY(%(entering)s)
+                        OR (r.company_id = ANY(%(leaving)s) AND EXISTS (
+                            SELECT 1 FROM aiflow_outbox o
+                             WHERE o.res_model = %(model)s AND o.res_id = r.id
+                               AND o.state = 'done'))
+                    """,
+                    table=SQL.identifier(Model._table),
+                    entering=entering,
+                    leaving=leaving,
+                    model=model,
+                ),
+            )
+        outbox._aiflow_trigger_worker()
+
+    @api.model
     def _aiflow_scope_sql(self, alias):
         """SQL condition: the row ``alias`` of this model's table is in scope."""
         company_ids = self._aiflow_sync_company_ids()

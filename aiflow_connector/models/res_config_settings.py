@@ -152,10 +152,10 @@ class ResConfigSettings(models.TransientModel):
 
     def _inverse_aiflow_sync_company_ids(self):
         for settings in self:
-            self.env["ir.config_parameter"].sudo().set_param(
-                PARAM_PREFIX + "sync_company_ids",
-                ",".join(str(i) for i in sorted(settings.aiflow_sync_company_ids.ids)),
+            self.env["hr.department"]._aiflow_set_sync_companies(
+                settings.aiflow_sync_company_ids.ids
             )
+
     aiflow_signing_method = fields.Selection(
         [
             (METHOD_BUILTIN, "Built-in (HMAC-SHA256)"),

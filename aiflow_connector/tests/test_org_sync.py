@@ -9,7 +9,7 @@ from itertools import pairwise
 
 from psycopg2 import IntegrityError
 
-from odoo import sql_db
+from odoo import Command, sql_db
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import get_db_name
@@ -363,3 +363,37 @@ class TestOrgSync(OrgSyncCase):
         self.assertTrue(self.aiflow_dept(dept_a))
         self.assertFalse(self.aiflow_dept(dept_b))
         self.assertFalse(self.rows(dept_b))
+
+    def test_changing_companies_in_settings_sends_and_disables(self):
+        company_b = self.env["res.company"].create({"name": "Company B"})
+        dept_b = self.Dept.create({"name": "B dept", "company_id": company_b.id})
+        person_b = self.Emp.create(
+            {"name": "B person", "department_id": dept_b.id, "company_id": company_b.id}
+        )
+        self.deliver()
+        self.assertEqual(self.aiflow_dept(dept_b)["status"], 1)
+
+        def choose(companies):
+            self.env["res.config.settings"].create(
+                {"aiflow_sync_company_ids": [Command.set(companies.ids)]}
+            ).execute()
+
+        # Company B leaves the scope: what aiflow knows of it is disabled.
+        choose(self.env.company)
+        self.deliver()
+        self.assertEqual(self.aiflow_dept(dept_b)["status"], 0)
+        self.assertEqual(self.aiflow_user(person_b)["status"], 0)
+        dept_b.name = "B dept renamed"  # out of scope now: nothing more is sent
+        self.deliver()
+        self.assertEqual(self.aiflow_dept(dept_b)["deptName"], "B dept")
+
+        # Every company again: B's records are sent enabled, current data.
+        choose(self.env["res.company"])
+        self.assertEqual(
+            self.env["res.config.settings"].create({}).aiflow_sync_company_ids,
+            self.env["res.company"],
+        )
+        self.deliver()
+        self.assertEqual(self.aiflow_dept(dept_b)["status"], 1)
+        self.assertEqual(self.aiflow_dept(dept_b)["deptName"], "B dept renamed")
+        self.assertEqual(self.aiflow_user(person_b)["status"], 1)
