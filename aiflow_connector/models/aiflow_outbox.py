@@ -55,8 +55,9 @@ CLAIM_BATCHES = 5
 RETRY_BASE_SECONDS = 30
 RETRY_CAP_SECONDS = 3600
 # One cron run stops after this long and asks for another, so other cron
-# jobs get their turn.
-RUN_TIME_BUDGET = 240
+# jobs get their turn, and well before Odoo's limit_time_real (120 s by
+# default) would kill a cron worker in multi-process mode.
+RUN_TIME_BUDGET = 60
 
 OPEN_STATES = ("pending", "retrying", "sending", "dead")
 
@@ -540,6 +541,7 @@ class AiflowOutbox(models.Model):
         own_client = client is None
         client = client or self.env["aiflow.connection"]._aiflow_client()
         deadline = time.monotonic() + time_budget
+        settings = dict(settings, deadline=deadline)
         self = self.sudo()
         stopped = out_of_time = False
         try:
@@ -565,7 +567,7 @@ class AiflowOutbox(models.Model):
         finally:
             if own_client:
                 client.close()
-        self._aiflow_schedule_next(out_of_time)
+        self._aiflow_schedule_next(out_of_time or time.monotonic() > deadline)
         return dict(stats)
 
     def _aiflow_commit(self):
@@ -830,6 +832,7 @@ class AiflowOutbox(models.Model):
         # stays on this one. A batch is sent only once the answer to the
         # previous one is known, so it never holds a child of a record that
         # answer refused.
+        stopped = False
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiflow-http") as http:
             previous = None
             while queue or previous:
@@ -847,6 +850,12 @@ class AiflowOutbox(models.Model):
                     outcomes, refused = self._aiflow_outcomes(endpoint, sent, data, stats)
                     failed_keys.update((endpoint, key) for key in refused)
                     previous = None
+                if queue and time.monotonic() > settings.get("deadline", float("inf")):
+                    # Out of time: the rest goes back to the queue for the
+                    # next run, which is triggered right away.
+                    self._aiflow_release(token, dict.fromkeys(queue))
+                    queue = []
+                    stopped = True
                 batch = self._aiflow_next_batch(
                     token,
                     endpoint,
@@ -872,7 +881,7 @@ class AiflowOutbox(models.Model):
                     )
                 self._aiflow_settle(token, outcomes)
                 self._aiflow_commit()
-        return False, waited
+        return stopped, waited
 
     def _aiflow_next_batch(self, token, endpoint, queue, items, failed_keys, size, waited, stats):
         """Take up to ``size`` row ids off ``queue`` (in place); rows under a

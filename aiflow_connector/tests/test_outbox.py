@@ -4,6 +4,7 @@
 import select
 import time
 from datetime import timedelta
+from unittest.mock import patch
 
 import psycopg2
 
@@ -304,3 +305,22 @@ class TestOutbox(OrgSyncCase):
                 listener.notifies.clear()
         self.assertEqual(received, [self.env.cr.dbname] * 2)
         self.assertFalse(aiflow_outbox._notify_connection.closed)
+
+    def test_out_of_time_gives_rows_back_and_asks_for_another_run(self):
+        self._configure(sync_batch_size="5")
+        root = self.Dept.create({"name": "Root"})
+        self.Dept.create([{"name": f"Child {n}", "parent_id": root.id} for n in range(12)])
+        self.commit_point()
+        cron = self.env.ref("aiflow_connector.ir_cron_aiflow_outbox")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        triggers = Trigger.search_count([("cron_id", "=", cron.id)])
+        clock = iter([0.0, 0.0] + [1000.0] * 50)  # the budget runs out after the claim
+        with patch.object(aiflow_outbox.time, "monotonic", lambda: next(clock)):
+            self.Outbox._aiflow_deliver(time_budget=10)
+        self.assertEqual(self.calls(), [])
+        rows = self.Outbox.search([("res_model", "=", "hr.department")])
+        self.assertEqual(set(rows.mapped("state")), {"pending"})
+        self.assertEqual(set(rows.mapped("attempts")), {0})
+        self.assertGreater(Trigger.search_count([("cron_id", "=", cron.id)]), triggers)
+        self.deliver()
+        self.assertEqual(set(rows.mapped("state")), {"done"})
