@@ -40,8 +40,8 @@ def peak_rss_mb():
 def ensure_database(config, db):
     """Create ``db`` with the addon installed unless it exists."""
     # Odoo is importable only once ODOO_PATH is on sys.path (set above).
-    import odoo  # noqa: PLC0415
-    from odoo.service import db as db_service  # noqa: PLC0415
+    import odoo
+    from odoo.service import db as db_service
 
     odoo.tools.config.parse_config(["-c", config, "-d", db])
     if db_service.exp_db_exist(db):
@@ -68,8 +68,8 @@ def ensure_database(config, db):
 @contextlib.contextmanager
 def odoo_env(config, db):
     """An environment as the superuser on a cursor that commits on success."""
-    import odoo  # noqa: PLC0415
-    from odoo import SUPERUSER_ID, api  # noqa: PLC0415
+    import odoo
+    from odoo import SUPERUSER_ID, api
 
     odoo.tools.config.parse_config(["-c", config, "-d", db])
     registry = odoo.modules.registry.Registry(db)

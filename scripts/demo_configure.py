@@ -25,8 +25,7 @@ settings = env["res.config.settings"].create(
         "aiflow_app_secret": os.environ["AIFLOW_APP_SECRET"],
         "aiflow_oauth_client_id": os.environ["AIFLOW_APP_ID"],
         "aiflow_oauth_client_secret": os.environ["AIFLOW_OAUTH_CLIENT_SECRET"],
-        "aiflow_oauth_redirect_uris": public_sandbox_url.rstrip("/")
-        + "/aflow/api/oauth2/callback",
+        "aiflow_oauth_redirect_uris": public_sandbox_url.rstrip("/") + "/aflow/api/oauth2/callback",
         "aiflow_sync_enabled": True,
     }
 )

@@ -148,3 +148,13 @@ CONF
 odoo_bin() { "$PY" "$ODOO_PATH/odoo-bin" "$@"; }
 
 drop_db() { PGPASSWORD="$ODOO_DB_PASSWORD" dropdb -U "$ODOO_DB_USER" --if-exists "$1"; }
+
+# The pre-commit checkers in a virtualenv of their own (scripts/lint.sh, i18n.sh).
+ensure_lint_venv() {
+    LINT_VENV="${AIFLOW_LINT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/aiflow_connector/lint-venv}"
+    if [ ! -x "$LINT_VENV/bin/oca-checks-po" ]; then
+        python3 -m venv "$LINT_VENV" \
+            && "$LINT_VENV/bin/pip" install -q ruff pylint-odoo oca-odoo-pre-commit-hooks >&2 \
+            || die "could not install the linters"
+    fi
+}

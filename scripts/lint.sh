@@ -3,12 +3,9 @@
 # repositories everywhere): ruff, pylint-odoo's mandatory checks, OCA's module
 # and PO checks. Installs them into their own virtualenv on first use.
 set -uo pipefail
-REPO_ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-VENV="${AIFLOW_LINT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/aiflow_connector/lint-venv}"
-if [ ! -x "$VENV/bin/pylint" ]; then
-    python3 -m venv "$VENV" && "$VENV/bin/pip" install -q ruff pylint-odoo oca-odoo-pre-commit-hooks \
-        || { echo "could not install the linters" >&2; exit 2; }
-fi
+source "$(dirname "$0")/lib.sh"
+ensure_lint_venv
+VENV="$LINT_VENV"
 cd "$REPO_ROOT" || exit 2
 rc=0
 "$VENV/bin/ruff" check . || rc=1

@@ -78,8 +78,7 @@ class ResConfigSettings(models.TransientModel):
         string="Authorization Code Lifetime (s)",
         config_parameter=PARAM_PREFIX + "oauth_code_ttl",
         default=300,
-        help="Seconds an authorization code stays valid before aiflow must "
-        "exchange it.",
+        help="Seconds an authorization code stays valid before aiflow must exchange it.",
     )
     aiflow_oauth_access_token_ttl = fields.Integer(
         string="Access Token Lifetime (s)",
@@ -338,9 +337,7 @@ class ResConfigSettings(models.TransientModel):
                     raise ValidationError(
                         self.env._(
                             "%(field)s must be a positive number of seconds.",
-                            field=settings._fields[field_name].get_description(self.env)[
-                                "string"
-                            ],
+                            field=settings._fields[field_name].get_description(self.env)["string"],
                         )
                     )
             # the field's groups already restrict who can type a secret

@@ -57,7 +57,7 @@ def builtin_signature(credential, body):
 def vendor_sdk_error():
     """None when the vendor SDK can be imported, else why it cannot."""
     try:
-        from auth import ASign, Credential as _SdkCredential  # noqa: F401
+        from auth import ASign  # noqa: F401
     except Exception as exc:  # any import-time failure makes it unusable
         return f"{type(exc).__name__}: {exc}"
     return None
@@ -65,7 +65,8 @@ def vendor_sdk_error():
 
 def sdk_signature(credential, body):
     try:
-        from auth import ASign, Credential as SdkCredential
+        from auth import ASign
+        from auth import Credential as SdkCredential
     except Exception as exc:
         raise VendorSdkUnavailable(str(exc)) from exc
     sdk_credential = SdkCredential(
@@ -73,9 +74,7 @@ def sdk_signature(credential, body):
         app_id=credential.app_id,
         app_secret=credential.app_secret,
     )
-    return ASign.get_hex_signature(
-        sdk_credential, _as_bytes(body).decode("utf-8")
-    ).lower()
+    return ASign.get_hex_signature(sdk_credential, _as_bytes(body).decode("utf-8")).lower()
 
 
 class Signer:
