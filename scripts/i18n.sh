@@ -11,10 +11,7 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
-require_odoo
-ensure_venv
-link_odoo_into_venv
-ensure_postgres
+prepare_odoo_env
 ensure_lint_venv
 
 DB="${AIFLOW_I18N_DB:-aiflow_i18n}"

@@ -129,6 +129,15 @@ ensure_chromium() {
     fi
 }
 
+# Odoo found, its virtualenv ready and PostgreSQL answering: what every
+# command that runs Odoo needs first.
+prepare_odoo_env() {
+    require_odoo
+    ensure_venv
+    link_odoo_into_venv
+    ensure_postgres
+}
+
 # write_odoo_conf FILE DB HTTP_PORT
 write_odoo_conf() {
     cat > "$1" <<CONF

@@ -10,10 +10,7 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
-require_odoo
-ensure_venv
-link_odoo_into_venv
-ensure_postgres
+prepare_odoo_env
 
 DB="${AIFLOW_DEMO_DB:-aiflow_demo}"
 ODOO_PORT="${ODOO_PORT:-8069}"
