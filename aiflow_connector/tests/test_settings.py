@@ -6,6 +6,8 @@ import sys
 import tempfile
 import textwrap
 
+from lxml import etree
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
@@ -192,13 +194,18 @@ class TestAiflowSettings(TransactionCase):
             "https://erp.example.com/odoo/api/oauth2/userinfo",
         )
 
-    def test_settings_view_has_the_aiflow_app(self):
+    def test_settings_view_has_the_aiflow_section(self):
         arch = (
             self.env["res.config.settings"]
             .with_user(self.admin)
             .get_views([(False, "form")])["views"]["form"]["arch"]
         )
         self.assertIn('name="aiflow_connector"', arch)
+        # One section "aiflow" inside General Settings, not an app of its own.
+        block = etree.fromstring(arch).xpath("//block[@name='aiflow_connector']")
+        self.assertEqual(len(block), 1)
+        self.assertEqual(block[0].get("title"), "aiflow")
+        self.assertEqual(block[0].getparent().get("name"), "general_settings")
         self.assertIn('name="action_aiflow_test_connection"', arch)
         for field_name in (
             "aiflow_base_url",
@@ -377,7 +384,7 @@ class TestAiflowSettings(TransactionCase):
         self.assertEqual(root.web_icon, "aiflow_connector,static/description/icon.png")
         self.assertEqual(configuration.parent_id, root)
         self.assertEqual(
-            configuration.action.context, "{'module': 'aiflow_connector', 'bin_size': False}"
+            configuration.action.context, "{'module': 'general_settings', 'bin_size': False}"
         )
         menus = self.env["ir.ui.menu"]
         self.assertIn(configuration.id, menus.with_user(self.admin)._visible_menu_ids())
