@@ -13,6 +13,9 @@ class ResUsers(models.Model):
             self.env["aiflow.oauth.token"].sudo()._oauth_revoke_users(self, "password")
         if "active" in vals and not vals["active"]:
             self.env["aiflow.oauth.token"].sudo()._oauth_revoke_users(self, "archived")
+        if "login" in vals:
+            # aiflow's userName is the login of the employee's user.
+            self.sudo().with_context(active_test=False).employee_ids._aiflow_changed()
         return res
 
     def _aiflow_oauth_employee(self):

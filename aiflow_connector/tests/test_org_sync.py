@@ -112,6 +112,21 @@ class OrgSyncCase(AiflowSandboxCase):
 
 @tagged("post_install", "-at_install")
 class TestOrgSync(OrgSyncCase):
+    def test_login_change_reaches_aiflow_as_user_name(self):
+        dept = self.Dept.create({"name": "Login dept"})
+        user = self.env["res.users"].create({"name": "Renamed", "login": "old.login"})
+        employee = self.Emp.create(
+            {"name": "Renamed", "department_id": dept.id, "user_id": user.id}
+        )
+        self.deliver()
+        self.assertEqual(self.aiflow_user(employee)["userName"], "old.login")
+        self.deliver()
+        calls = len(self.calls(USER_PATH))
+        user.login = "new.login"
+        self.deliver()
+        self.assertEqual(len(self.calls(USER_PATH)), calls + 1)
+        self.assertEqual(self.aiflow_user(employee)["userName"], "new.login")
+
     def test_tree_arrives_complete_mapped_parents_first(self):
         root, mid, leaf, boss, cto, lead, staff = self.make_tree()
         user = self.env["res.users"].create(
