@@ -72,6 +72,10 @@ PRIORITY = {
 DEFAULT_PRIORITY = 50
 
 
+# A bulk queueing this large refreshes the table's planner statistics.
+BULK_ANALYZE_ROWS = 1000
+
+
 def retry_delay(attempts, rand=random.random):
     """Seconds before the next try after ``attempts`` failed ones: exponential
     (30 s, 60 s, 120 s ... capped at one hour) with +-50 % jitter so that
@@ -461,8 +465,15 @@ class AiflowOutbox(models.Model):
                 **params,
             )
         )
+        inserted = cr.rowcount
+        if inserted >= BULK_ANALYZE_ROWS:
+            # Without fresh statistics the planner takes the grown table for
+            # the small one it knew and joins the worker's per-batch UPDATEs
+            # by scanning it for every row (measured: 0.2-0.9 s per batch of
+            # 100-500 rows after queueing 22,000).
+            cr.execute("ANALYZE aiflow_outbox")
         self.invalidate_model()
-        return joined + cr.rowcount
+        return joined + inserted
 
     @api.model
     def _aiflow_forget_live(self, endpoint, records):
