@@ -110,8 +110,8 @@ class ResConfigSettings(models.TransientModel):
     aiflow_sync_enabled = fields.Boolean(
         string="Synchronise with aiflow",
         config_parameter=PARAM_PREFIX + "sync_enabled",
-        help="Send departments, users and approvals to aiflow. "
-        "Turn on once the connection test succeeds.",
+        help="Send departments and employees to aiflow. Turn on once the connection "
+        "test succeeds; while it is off, changes wait in the sync queue.",
     )
     aiflow_sync_batch_size = fields.Integer(
         string="Sync Batch Size",
