@@ -156,18 +156,7 @@ class TestOauth2Browser(Oauth2HttpCase):
                 "deptName",
             )
         }
-        self.assertEqual(
-            shown,
-            {
-                "userId": self.employee.aiflow_code,
-                "username": "sso_user",
-                "name": "Zhang San",
-                "phoneNumber": "13800138000",
-                "email": "zhangsan@corp.example.com",
-                "deptId": self.department.aiflow_code,
-                "deptName": "SSO Technology",
-            },
-        )
+        self.assertEqual(shown, self.expected_userinfo())
         token = self.env["aiflow.oauth.token"].search([("user_id", "=", self.user.id)])
         self.assertEqual(len(token), 1)
         self.assertEqual(token.client_id, CLIENT_ID)

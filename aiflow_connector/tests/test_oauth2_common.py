@@ -49,6 +49,18 @@ class Oauth2HttpCase(HttpCase):
 
     # ------------------------------------------------------------ helpers
 
+    def expected_userinfo(self):
+        """What userinfo must say of the fixture's user (spec part 2, 1.3)."""
+        return {
+            "userId": self.employee.aiflow_code,
+            "username": "sso_user",
+            "name": "Zhang San",
+            "phoneNumber": "13800138000",
+            "email": "zhangsan@corp.example.com",
+            "deptId": self.department.aiflow_code,
+            "deptName": "SSO Technology",
+        }
+
     def authorize(self, **params):
         query = {
             "client_id": CLIENT_ID,

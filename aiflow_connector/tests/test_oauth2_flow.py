@@ -58,15 +58,7 @@ class TestOauth2Flow(Oauth2HttpCase):
         self.assertNotIn(tokens["accessToken"], token_row.access_token_hash)
         self.assertFalse(token_row.last_used_at)
 
-        expected = {
-            "userId": self.employee.aiflow_code,
-            "username": "sso_user",
-            "name": "Zhang San",
-            "phoneNumber": "13800138000",
-            "email": "zhangsan@corp.example.com",
-            "deptId": self.department.aiflow_code,
-            "deptName": "SSO Technology",
-        }
+        expected = self.expected_userinfo()
         self.assertTrue(self.employee.aiflow_code and self.department.aiflow_code)
         response = self.userinfo(tokens["accessToken"])
         self.assertEqual(response.status_code, 200, response.text)
