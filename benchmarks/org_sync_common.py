@@ -37,6 +37,14 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def process_cpu_seconds(pid):
+    """User + system CPU time of process ``pid`` so far (Linux /proc)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        # the command name (field 2) may hold spaces: count from its end
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def ensure_database(config, db):
     """Create ``db`` with the addon installed unless it exists."""
     # Odoo is importable only once ODOO_PATH is on sys.path (set above).
@@ -85,7 +93,7 @@ def free_port():
 
 @contextlib.contextmanager
 def sandbox_process():
-    """The sandbox as a separate process; yields its base URL."""
+    """The sandbox as a separate process; yields (base URL, pid)."""
     port = free_port()
     code, app_id, secret = CREDENTIAL
     process = subprocess.Popen(
@@ -122,7 +130,7 @@ def sandbox_process():
                 time.sleep(0.1)
         else:
             raise RuntimeError("the sandbox did not answer")
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         process.wait(timeout=10)

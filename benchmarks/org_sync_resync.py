@@ -17,6 +17,7 @@ with the number of records.
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -27,6 +28,7 @@ from org_sync_common import (
     ensure_database,
     odoo_env,
     peak_rss_mb,
+    process_cpu_seconds,
     sandbox_process,
 )
 
@@ -89,7 +91,10 @@ def run_resync(config, db, base_url):
         # A benchmark database: start from an empty, unbloated queue.
         env.cr.execute("TRUNCATE aiflow_outbox")
         env.cr.commit()
+        env.cr.execute("SELECT pg_backend_pid()")
+        (backend,) = env.cr.fetchone()
         rss_before = peak_rss_mb()
+        cpu_before = process_cpu_seconds(os.getpid()), process_cpu_seconds(backend)
         start = time.perf_counter()
         wizard = env["aiflow.full.resync"].create({})
         wizard.action_confirm()
@@ -98,6 +103,7 @@ def run_resync(config, db, base_url):
         stats = env["aiflow.outbox"]._aiflow_deliver(time_budget=3600)
         env.cr.commit()
         end = time.perf_counter()
+        cpu_after = process_cpu_seconds(os.getpid()), process_cpu_seconds(backend)
         wizard.invalidate_recordset()
         return {
             "records": wizard.total_count,
@@ -109,10 +115,13 @@ def run_resync(config, db, base_url):
             "requests": stats.get("requests", 0),
             "peak_rss_mb_before": rss_before,
             "peak_rss_mb": peak_rss_mb(),
+            "cpu_odoo": cpu_after[0] - cpu_before[0],
+            "cpu_postgres": cpu_after[1] - cpu_before[1],
         }
 
 
-def resync_in_fresh_process(args, db):
+def resync_in_fresh_process(args, db, sandbox_pid):
+    sandbox_cpu = process_cpu_seconds(sandbox_pid)
     result = subprocess.run(
         [
             sys.executable,
@@ -130,7 +139,9 @@ def resync_in_fresh_process(args, db):
         capture_output=True,
         text=True,
     )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    figures["cpu_sandbox"] = process_cpu_seconds(sandbox_pid) - sandbox_cpu
+    return figures
 
 
 def report(label, figures):
@@ -141,7 +152,9 @@ def report(label, figures):
         f"(queue {figures['queue_seconds']:.2f} s, deliver {figures['deliver_seconds']:.2f} s) "
         f"= {rate:,.0f} records/s; {figures['requests']} HTTP requests; "
         f"peak memory {figures['peak_rss_mb']:.0f} MB "
-        f"(after Odoo start-up {figures['peak_rss_mb_before']:.0f} MB)",
+        f"(after Odoo start-up {figures['peak_rss_mb_before']:.0f} MB); "
+        f"CPU seconds: Odoo {figures['cpu_odoo']:.2f}, its PostgreSQL backend "
+        f"{figures['cpu_postgres']:.2f}, sandbox {figures['cpu_sandbox']:.2f}",
         flush=True,
     )
     return rate
@@ -187,10 +200,10 @@ def main():
             ],
             check=True,
         )
-    with sandbox_process() as base_url:
+    with sandbox_process() as (base_url, sandbox_pid):
         args.base_url = base_url
         for db, departments, employees in runs:
-            figures = resync_in_fresh_process(args, db)
+            figures = resync_in_fresh_process(args, db, sandbox_pid)
             rate = report(f"{db} ({departments} departments, {employees} employees)", figures)
             if db == args.db:
                 verdict = "meets" if rate >= GOAL_RECORDS_PER_SECOND else "misses"
