@@ -14,7 +14,9 @@ class HrDepartment(models.Model):
 
     def _aiflow_sync_values(self, in_scope_only=False):
         # One query for thousands of records (a full resync); the name in the
-        # language of the user running the sync (the cron's: an admin's).
+        # language of the user running the sync (the cron's: an admin's). The
+        # parent is looked up by its key, at a cost that follows the records
+        # asked for, not the size of the table.
         self.flush_model(["aiflow_code", "name", "parent_id", "active", "company_id"])
         lang = self.env.lang or self.env.user.lang or "en_US"
         self.env.cr.execute(
@@ -22,9 +24,9 @@ class HrDepartment(models.Model):
                 """
                 SELECT d.id, d.aiflow_code,
                        COALESCE(d.name->>%(lang)s, d.name->>'en_US'),
-                       p.aiflow_code, d.active
+                       (SELECT p.aiflow_code FROM hr_department p WHERE p.id = d.parent_id),
+                       d.active
                   FROM hr_department d
-             LEFT JOIN hr_department p ON p.id = d.parent_id
                  WHERE d.id = ANY(%(ids)s) AND %(scope)s
                 """,
                 lang=lang,

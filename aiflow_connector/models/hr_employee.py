@@ -26,22 +26,24 @@ class HrEmployee(models.Model):
     def _aiflow_sync_values(self, in_scope_only=False):
         # One query for thousands of records (a full resync). A manager aiflow
         # cannot know (no department, another company) is left out rather
-        # than named and refused.
+        # than named and refused. Each linked row is looked up by its key:
+        # the cost follows the records asked for, not the size of the tables.
         self.flush_model(list(self._aiflow_sync_fields))
         self.env["hr.department"].flush_model(["aiflow_code"])
         self.env["res.users"].flush_model(["login"])
         self.env.cr.execute(
             SQL(
                 """
-                SELECT e.id, e.aiflow_code, u.login, e.name, e.work_email, e.mobile_phone,
-                       d.aiflow_code, e.employee_type,
-                       CASE WHEN m.department_id IS NOT NULL AND %(manager_scope)s
-                            THEN m.aiflow_code END,
+                SELECT e.id, e.aiflow_code,
+                       (SELECT u.login FROM res_users u WHERE u.id = e.user_id),
+                       e.name, e.work_email, e.mobile_phone,
+                       (SELECT d.aiflow_code FROM hr_department d WHERE d.id = e.department_id),
+                       e.employee_type,
+                       (SELECT m.aiflow_code FROM hr_employee m
+                         WHERE m.id = e.parent_id AND m.department_id IS NOT NULL
+                           AND %(manager_scope)s),
                        e.active
                   FROM hr_employee e
-             LEFT JOIN res_users u ON u.id = e.user_id
-             LEFT JOIN hr_department d ON d.id = e.department_id
-             LEFT JOIN hr_employee m ON m.id = e.parent_id
                  WHERE e.id = ANY(%(ids)s) AND %(scope)s
                 """,
                 ids=list(self.ids),
