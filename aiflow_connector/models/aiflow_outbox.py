@@ -205,15 +205,25 @@ class AiflowOutbox(models.Model):
     resync_token = fields.Char(readonly=True, copy=False)
 
     def init(self):
-        # Few indexes on purpose: every state change rewrites them all, and a
-        # full resync changes each row's state twice. The claim query scans
-        # only the rows a worker may take; the others serve the hooks (open
-        # rows of a record), the dependency check and resync progress.
+        # Few indexes on purpose: a state change adds an entry to every index
+        # whose condition the new row meets, and a full resync changes each
+        # row's state twice. The claim scans only the rows a worker may take;
+        # the others serve the hooks (open rows of a record), the dependency
+        # check, expired claims and resync progress.
+        # The claim walks this index in sending order and stops after a few
+        # batches, whatever the length of the queue; a claimed row leaves it.
+        self.env.cr.execute("DROP INDEX IF EXISTS aiflow_outbox_claim_idx")
         self.env.cr.execute(
             """
-            CREATE INDEX IF NOT EXISTS aiflow_outbox_claim_idx
+            CREATE INDEX IF NOT EXISTS aiflow_outbox_due_idx
                 ON aiflow_outbox (priority, id)
-             WHERE state IN ('pending', 'retrying', 'sending')
+             WHERE state IN ('pending', 'retrying')
+            """
+        )
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS aiflow_outbox_lease_idx
+                ON aiflow_outbox (claimed_at) WHERE state = 'sending'
             """
         )
         self.env.cr.execute(
@@ -605,13 +615,26 @@ class AiflowOutbox(models.Model):
         else:
             self.env.flush_all()
         now = fields.Datetime.now()
+        # Rows whose claim outlived its lease go back to the queue: their
+        # worker is presumed dead.
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE aiflow_outbox
+                   SET state = 'pending', claimed_at = NULL, claim_token = NULL,
+                       write_date = %(now)s
+                 WHERE state = 'sending' AND claimed_at < %(stale)s
+                """,
+                now=now,
+                stale=now - CLAIM_LEASE,
+            )
+        )
         self.env.cr.execute(
             SQL(
                 """
                 WITH claimable AS (
                     SELECT id FROM aiflow_outbox
-                     WHERE ((state IN ('pending', 'retrying') AND next_attempt_at <= %(now)s)
-                            OR (state = 'sending' AND claimed_at < %(stale)s))
+                     WHERE state IN ('pending', 'retrying') AND next_attempt_at <= %(now)s
                        AND NOT (id = ANY(%(skip)s))
                      ORDER BY priority, id
                      LIMIT %(limit)s
@@ -626,7 +649,6 @@ class AiflowOutbox(models.Model):
                        row.payload, row.priority, row.attempts
                 """,
                 now=now,
-                stale=now - CLAIM_LEASE,
                 skip=list(skip),
                 limit=limit,
                 token=token,
