@@ -159,11 +159,16 @@ odoo_bin() { "$PY" "$ODOO_PATH/odoo-bin" "$@"; }
 drop_db() { PGPASSWORD="$ODOO_DB_PASSWORD" dropdb -U "$ODOO_DB_USER" --if-exists "$1"; }
 
 # The pre-commit checkers in a virtualenv of their own (scripts/lint.sh, i18n.sh).
+# The versions .pre-commit-config.yaml pins: another ruff sorts imports
+# differently, and the two ways of linting must agree.
+LINTERS="ruff==0.17.6 pylint-odoo==9.1.3 oca-odoo-pre-commit-hooks==0.0.33"
 ensure_lint_venv() {
     LINT_VENV="${AIFLOW_LINT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/aiflow_connector/lint-venv}"
-    if [ ! -x "$LINT_VENV/bin/oca-checks-po" ]; then
+    if [ "$(cat "$LINT_VENV/.linters" 2>/dev/null)" != "$LINTERS" ]; then
+        # shellcheck disable=SC2086  # LINTERS is a list of requirements
         python3 -m venv "$LINT_VENV" \
-            && "$LINT_VENV/bin/pip" install -q ruff pylint-odoo oca-odoo-pre-commit-hooks >&2 \
+            && "$LINT_VENV/bin/pip" install -q $LINTERS >&2 \
+            && printf '%s' "$LINTERS" > "$LINT_VENV/.linters" \
             || die "could not install the linters"
     fi
 }

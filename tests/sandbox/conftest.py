@@ -1,9 +1,9 @@
 """Fixtures for sandbox tests that need an Odoo on the other side."""
 
 import pytest
-from conftest import SANDBOX_CREDENTIAL
 
 from aiflow_connector.sandbox.server import SandboxServer
+from conftest import SANDBOX_CREDENTIAL
 
 from .fake_odoo import FakeOdoo
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import requests
+
 from conftest import SANDBOX_CREDENTIAL, signed_post
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,12 +5,12 @@ import time
 
 import pytest
 import requests
-from conftest import SANDBOX_CREDENTIAL, signed_post
 
 from aiflow_connector.protocol.signing import vendor_sdk_error
 from aiflow_connector.sandbox.failures import FailurePlan
 from aiflow_connector.sandbox.server import SandboxServer
 from aiflow_connector.sandbox.state import SandboxState
+from conftest import SANDBOX_CREDENTIAL, signed_post
 
 from .payloads import PATHS, department
 

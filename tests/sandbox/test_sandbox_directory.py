@@ -1,6 +1,7 @@
 """Department and user sync: per record, in request order, parents first."""
 
 import pytest
+
 from conftest import signed_post
 
 from .payloads import PATHS, department, user

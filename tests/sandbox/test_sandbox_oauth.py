@@ -4,9 +4,9 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from conftest import SANDBOX_CREDENTIAL
 
 from aiflow_connector.sandbox.server import SandboxServer
+from conftest import SANDBOX_CREDENTIAL
 
 from .fake_odoo import USERINFO
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 import requests
-from conftest import signed_post
 
 from aiflow_connector.protocol.signing import Signer
+from conftest import signed_post
 
 from .payloads import PATHS, VALID, department
 
