@@ -44,6 +44,7 @@ _logger = logging.getLogger(__name__)
 
 PARAM_PREFIX = "aiflow_connector."
 DEFAULT_BATCH_SIZE = 100
+MAX_BATCH_SIZE = 1000
 DEFAULT_MAX_ATTEMPTS = 8
 DEFAULT_VACUUM_DAYS = 30
 # A row stays claimed this long; after it, a worker that died is presumed
@@ -277,16 +278,20 @@ class AiflowOutbox(models.Model):
     def _aiflow_outbox_settings(self):
         params = self.env["ir.config_parameter"].sudo()
 
-        def number(name, default):
+        def number(name, default, highest=None):
+            # Settings refuse bad values; a system parameter edited by hand
+            # falls back to the default or the highest allowed.
             try:
                 value = int(params.get_param(PARAM_PREFIX + name) or default)
             except ValueError:
                 return default
-            return value if value > 0 else default
+            if value <= 0:
+                return default
+            return min(value, highest) if highest else value
 
         return {
             "sync_enabled": self.env["aiflow.connection"]._aiflow_settings()["sync_enabled"],
-            "batch_size": number("sync_batch_size", DEFAULT_BATCH_SIZE),
+            "batch_size": number("sync_batch_size", DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE),
             "max_attempts": number("sync_max_attempts", DEFAULT_MAX_ATTEMPTS),
             "vacuum_days": number("outbox_vacuum_days", DEFAULT_VACUUM_DAYS),
         }

@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
+from .aiflow_outbox import MAX_BATCH_SIZE
 from ..protocol.signing import METHOD_BUILTIN, METHOD_SDK, vendor_sdk_error
 
 PARAM_PREFIX = "aiflow_connector."
@@ -18,6 +19,13 @@ ODOO_ENDPOINT_PATHS = {
     "aiflow_url_oauth_userinfo": "/odoo/api/oauth2/userinfo",
 }
 
+# field, parameter, lowest, highest (None: no limit). A batch is one HTTP
+# request: a bound keeps its body and its time within what a server accepts.
+SYNC_NUMBER_RANGES = (
+    ("aiflow_sync_batch_size", "sync_batch_size", 1, MAX_BATCH_SIZE),
+    ("aiflow_sync_max_attempts", "sync_max_attempts", 1, None),
+    ("aiflow_outbox_vacuum_days", "outbox_vacuum_days", 1, None),
+)
 SECRET_FIELDS = ("aiflow_app_secret", "aiflow_oauth_client_secret")
 
 
@@ -117,7 +125,7 @@ class ResConfigSettings(models.TransientModel):
         string="Sync Batch Size",
         config_parameter=PARAM_PREFIX + "sync_batch_size",
         default=100,
-        help="Departments or users sent to aiflow in one request.",
+        help="Departments or users sent to aiflow in one request (1 to 1,000).",
     )
     aiflow_sync_max_attempts = fields.Integer(
         string="Maximum Attempts",
@@ -228,6 +236,19 @@ class ResConfigSettings(models.TransientModel):
             value=value,
         )
 
+    def _aiflow_number_message(self, field_name, low, high):
+        label = self._fields[field_name].get_description(self.env)["string"]
+        if high:
+            return self.env._(
+                "%(field)s must be a whole number from %(low)s to %(high)s.",
+                field=label,
+                low=low,
+                high=high,
+            )
+        return self.env._(
+            "%(field)s must be a whole number of at least %(low)s.", field=label, low=low
+        )
+
     def _aiflow_current(self, name):
         return self.env["ir.config_parameter"].sudo().get_param(PARAM_PREFIX + name)
 
@@ -278,6 +299,12 @@ class ResConfigSettings(models.TransientModel):
                 value = settings[field_name]
                 if str(value) != (settings._aiflow_current(key) or "") and value <= 0:
                     raise ValidationError(settings._aiflow_timeout_message(key, value))
+
+            for field_name, key, low, high in SYNC_NUMBER_RANGES:
+                value = settings[field_name]
+                out_of_range = value < low or (high is not None and value > high)
+                if out_of_range and str(value) != (settings._aiflow_current(key) or ""):
+                    raise ValidationError(settings._aiflow_number_message(field_name, low, high))
 
             if (
                 settings.aiflow_signing_method == METHOD_SDK

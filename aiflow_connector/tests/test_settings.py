@@ -269,6 +269,40 @@ class TestAiflowSettings(TransactionCase):
             self._save(**{field_name: 7})
             self.assertEqual(self._param(key), "7")
 
+    def test_sync_queue_numbers_refused_out_of_range(self):
+        for field_name, key, bad_values, good in (
+            ("aiflow_sync_batch_size", "sync_batch_size", (0, -3, 1001), 250),
+            ("aiflow_sync_max_attempts", "sync_max_attempts", (0, -1), 12),
+            ("aiflow_outbox_vacuum_days", "outbox_vacuum_days", (0, -7), 90),
+        ):
+            for bad in bad_values:
+                with self.subTest(field=field_name, value=bad):
+                    with self.assertRaisesRegex(ValidationError, "must be a whole number"):
+                        self._save(**{field_name: bad})
+                    self.assertNotEqual(self._param(key), str(bad))
+            self._save(**{field_name: good})
+            self.assertEqual(self._param(key), str(good))
+
+    def test_sync_queue_numbers_edited_by_hand_are_bounded(self):
+        # A system parameter typed in Technical > Parameters skips Settings.
+        outbox = self.env["aiflow.outbox"]
+        for raw, expected in (("5000", 1000), ("abc", 100), ("-4", 100), ("250", 250)):
+            with self.subTest(raw=raw):
+                self.env["ir.config_parameter"].sudo().set_param(PREFIX + "sync_batch_size", raw)
+                self.assertEqual(outbox._aiflow_outbox_settings()["batch_size"], expected)
+
+    def test_sync_queue_number_message_in_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "aiflow_connector")]
+        )._update_translations(["zh_CN"], overwrite=True)
+        with self.assertRaises(ValidationError) as caught:
+            self.env["res.config.settings"].with_user(self.admin).with_context(
+                lang="zh_CN"
+            ).create({"aiflow_sync_batch_size": 5000}).execute()
+        self.assertIn("1 到 1000", str(caught.exception))
+        self.assertNotIn("must be", str(caught.exception))
+
     def test_sdk_refused_when_not_importable(self):
         reason = vendor_sdk_error()
         self.assertTrue(reason, "the vendor SDK must not be installed in this test environment")
