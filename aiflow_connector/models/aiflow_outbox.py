@@ -53,6 +53,8 @@ DEFAULT_VACUUM_DAYS = 30
 CLAIM_LEASE = timedelta(minutes=10)
 # Rows claimed at once: a few batches, so a lease comfortably covers them.
 CLAIM_BATCHES = 5
+# Transaction-level advisory lock that serializes claims between workers.
+CLAIM_LOCK_KEY = 0x416966_6C6F77  # "Aiflow"
 RETRY_BASE_SECONDS = 30
 RETRY_CAP_SECONDS = 3600
 # One cron run stops after this long and asks for another, so other cron
@@ -617,6 +619,9 @@ class AiflowOutbox(models.Model):
             # skips it, which is what SKIP LOCKED claiming needs.
             self.env.cr.commit()  # pylint: disable=invalid-commit
             self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            # One claim at a time, each seeing the claims committed before
+            # it: two rows of one record never go to two workers at once.
+            self.env.cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", CLAIM_LOCK_KEY))
         else:
             self.env.flush_all()
         now = fields.Datetime.now()
@@ -634,13 +639,22 @@ class AiflowOutbox(models.Model):
                 stale=now - CLAIM_LEASE,
             )
         )
+        # A row whose record another worker is sending waits for that answer:
+        # sent at the same time, the older payload could reach aiflow last
+        # and undo the newer one. (A lapsed claim was released just above: it
+        # is claimed again with the newer row and both make one item.)
         self.env.cr.execute(
             SQL(
                 """
                 WITH claimable AS (
-                    SELECT id FROM aiflow_outbox
+                    SELECT id FROM aiflow_outbox row
                      WHERE state IN ('pending', 'retrying') AND next_attempt_at <= %(now)s
                        AND NOT (id = ANY(%(skip)s))
+                       AND NOT EXISTS (
+                            SELECT 1 FROM aiflow_outbox other
+                             WHERE other.endpoint = row.endpoint
+                               AND other.record_key = row.record_key
+                               AND other.state = 'sending')
                      ORDER BY priority, id
                      LIMIT %(limit)s
                        FOR UPDATE SKIP LOCKED

@@ -20,19 +20,23 @@ Control (never subject to injected failures, not recorded in ``calls``):
     POST /sandbox/reset               forget everything
     POST /sandbox/fail                {"count", "mode", "hangSeconds"}
     POST /sandbox/down                {"seconds"}: refuse connections, then reopen
+    POST /sandbox/slow                {"seconds", "jitterSeconds"}: answer every aiflow
+                                      API call that much later (0: full speed again)
     POST /sandbox/push/workflow       body = event, ?secret= signs it wrongly
     POST /sandbox/push/approval_log   same, to Odoo's approval-log endpoint
 
 ``calls`` records every request to an ``/aflow/...`` path, known or not
 (browser noise such as ``/favicon.ico`` and the control routes are left
-out). This is a test double: the state JSON includes the OAuth tokens the
-sandbox obtained so tests can drive the refresh endpoint; secrets of the
-credential itself are never shown.
+out), with the time it arrived (``receivedAt``) and was answered (``time``).
+This is a test double: the state JSON includes the OAuth tokens the sandbox
+obtained so tests can drive the refresh endpoint; secrets of the credential
+itself are never shown.
 """
 
 import copy
 import json
 import logging
+import random
 import secrets
 import threading
 from dataclasses import dataclass, field
@@ -55,6 +59,7 @@ _logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_DOWN_SECONDS = 3600
+MAX_SLOW_SECONDS = 60
 SESSION_COOKIE = "aiflow_sandbox_session"
 JSON_TYPE = "application/json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -107,6 +112,7 @@ class Exchange:
     """One request as the sandbox sees it."""
 
     def __init__(self, handler, method):
+        self.received_at = utc_now_text()
         self.method = method
         parts = urlsplit(handler.path)
         self.path = parts.path.rstrip("/") or "/"
@@ -237,6 +243,8 @@ class SandboxServer:
         self.pusher = EventPusher(self.odoo_url, credential, signing_method, odoo_timeout)
         self._state = SandboxState()
         self._failures = fail.FailurePlan()
+        self._slow_lock = threading.Lock()
+        self._slowness = (0.0, 0.0)  # seconds, jitter seconds
         self._login_states = LoginStates()
         self._sessions = {}
         self._sessions_lock = threading.Lock()
@@ -254,6 +262,7 @@ class SandboxServer:
             "/sandbox/reset": ("POST", self._post_reset),
             "/sandbox/fail": ("POST", self._post_fail),
             "/sandbox/down": ("POST", self._post_down),
+            "/sandbox/slow": ("POST", self._post_slow),
             "/sandbox/login": ("GET", self._login),
             "/sandbox/whoami": ("GET", self._whoami),
             "/sandbox/push/workflow": ("POST", self._post_push_workflow),
@@ -361,8 +370,31 @@ class SandboxServer:
         ``hang_seconds``, default 35, then HTTP 504)."""
         self._failures.arm(n, mode, hang_seconds)
 
+    def slow_down(self, seconds, jitter_seconds=0):
+        """Answer every aiflow API call ``seconds`` later, plus a random
+        extra of up to ``jitter_seconds`` (calls in parallel then finish in
+        any order, as with a loaded server); 0 and 0 is full speed."""
+        for name, value in (("seconds", seconds), ("jitterSeconds", jitter_seconds)):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0 <= value <= MAX_SLOW_SECONDS
+            ):
+                raise ValueError(f"{name} must be a number in [0, {MAX_SLOW_SECONDS}]")
+        with self._slow_lock:
+            self._slowness = (float(seconds), float(jitter_seconds))
+
+    def _delay(self):
+        with self._slow_lock:
+            seconds, jitter = self._slowness
+        delay = seconds + (random.uniform(0, jitter) if jitter else 0)
+        if delay:
+            # cut short like a hang when the sandbox is reset or stopped
+            self._failures.hang(delay)
+
     def reset(self):
         self._failures.release()
+        self.slow_down(0, 0)
         self._state.reset()
         self._login_states.clear()
         with self._sessions_lock:
@@ -372,6 +404,9 @@ class SandboxServer:
     def state(self):
         snapshot = self._state.snapshot()
         snapshot["pendingFailures"] = self._failures.pending()
+        with self._slow_lock:
+            seconds, jitter = self._slowness
+        snapshot["slowness"] = {"seconds": seconds, "jitterSeconds": jitter}
         return snapshot
 
     @property
@@ -445,6 +480,7 @@ class SandboxServer:
             except (ValueError, AttributeError):
                 status = None
         entry = {
+            "receivedAt": exchange.received_at,
             "time": utc_now_text(),
             "method": exchange.method,
             "path": exchange.path,
@@ -467,6 +503,7 @@ class SandboxServer:
             self._record_call(exchange, reply, None)
             return reply
         body_for_record = _recordable(raw)
+        self._delay()
         injected = self._failures.take()
         if injected is not None:
             return self._injected_failure(exchange, injected, body_for_record)
@@ -591,6 +628,18 @@ class SandboxServer:
         # after this answer is on its way: shutdown() waits for the serving loop
         threading.Thread(target=self.go_down, args=(seconds,), daemon=True).start()
         return json_reply(200, env.success({"downSeconds": seconds}))
+
+    def _post_slow(self, exchange):
+        payload = self._control_json(exchange)
+        try:
+            self.slow_down(payload.get("seconds", 0), payload.get("jitterSeconds", 0))
+        except ValueError as exc:
+            raise env.ApiError(
+                env.STATUS_INVALID, env.INVALID_PARAMETER, str(exc), http_status=400
+            ) from exc
+        with self._slow_lock:
+            seconds, jitter = self._slowness
+        return json_reply(200, env.success({"seconds": seconds, "jitterSeconds": jitter}))
 
     def _post_push_workflow(self, exchange):
         return self._push_reply("workflow", WORKFLOW_EVENT_PATH, exchange)

@@ -162,3 +162,101 @@ class TestTwoWorkers(OrgSyncCase):
                 (_token,),
             )
             worker_cr.commit()
+
+    def test_a_record_being_sent_is_not_claimed_by_another_worker(self):
+        """Worker A sends a record; the record changes and gets a new row.
+        Worker B must leave that row until A has the answer: sent at once,
+        A's older payload could reach aiflow after B's and undo it."""
+        dbname = self.env.cr.dbname
+        token = f"one-record-{id(self)}"
+
+        def row(name):
+            payload = {"deptId": token, "deptName": name, "parentId": "", "status": 1}
+            # Priority 1: ahead of anything else a claim could meet.
+            return {
+                "endpoint": "department_sync",
+                "mode": "fixed",
+                "record_key": token,
+                "payload": json.dumps(payload),
+                "priority": 1,
+                "resync_token": token,
+            }
+
+        def cleanup():
+            with closing(sql_db.db_connect(dbname).cursor()) as cr:
+                cr.execute("DELETE FROM aiflow_outbox WHERE resync_token = %s", (token,))
+                cr.commit()
+
+        self.addCleanup(cleanup)
+        with (
+            closing(sql_db.db_connect(dbname).cursor()) as user_cr,
+            closing(sql_db.db_connect(dbname).cursor()) as a_cr,
+            closing(sql_db.db_connect(dbname).cursor()) as b_cr,
+        ):
+            outbox = self._real_env(user_cr)["aiflow.outbox"]
+            worker_a = self._real_env(a_cr)["aiflow.outbox"].with_context(aiflow_outbox_commit=True)
+            worker_b = self._real_env(b_cr)["aiflow.outbox"].with_context(aiflow_outbox_commit=True)
+            first = outbox.create(row("Old name")).id
+            user_cr.commit()
+            token_a, claimed_a = worker_a._aiflow_claim(1)
+            self.assertEqual([r.id for r in claimed_a], [first])
+            second = outbox.create(row("New name")).id
+            user_cr.commit()
+
+            token_b, claimed_b = worker_b._aiflow_claim(1000)
+            self.assertNotIn(second, [r.id for r in claimed_b])
+            worker_b._aiflow_release(token_b, dict.fromkeys(r.id for r in claimed_b))
+            b_cr.commit()
+
+            # A has its answer: now the new row may go.
+            worker_a._aiflow_settle(token_a, [(first, "done", None, None, None, None, True)])
+            a_cr.commit()
+            token_b, claimed_b = worker_b._aiflow_claim(1)
+            self.assertEqual([r.id for r in claimed_b], [second])
+            worker_b._aiflow_release(token_b, {second: None})
+            b_cr.commit()
+
+    def test_a_lapsed_claim_does_not_hold_the_record_back(self):
+        """A worker that died while sending: once its lease ran out, its row
+        and the record's newer one are claimed together and sent as one item."""
+        dbname = self.env.cr.dbname
+        token = f"lapsed-{id(self)}"
+
+        def cleanup():
+            with closing(sql_db.db_connect(dbname).cursor()) as cr:
+                cr.execute("DELETE FROM aiflow_outbox WHERE resync_token = %s", (token,))
+                cr.commit()
+
+        self.addCleanup(cleanup)
+        with (
+            closing(sql_db.db_connect(dbname).cursor()) as user_cr,
+            closing(sql_db.db_connect(dbname).cursor()) as worker_cr,
+        ):
+            outbox = self._real_env(user_cr)["aiflow.outbox"]
+            rows = outbox.create(
+                [
+                    {
+                        "endpoint": "department_sync",
+                        "mode": "fixed",
+                        "record_key": token,
+                        "payload": json.dumps({"deptId": token, "deptName": name}),
+                        "priority": 1,
+                        "resync_token": token,
+                        "state": state,
+                        "claimed_at": claimed_at,
+                        "claim_token": "dead-worker" if state == "sending" else False,
+                    }
+                    for name, state, claimed_at in (
+                        ("Old name", "sending", "2000-01-01 00:00:00"),
+                        ("New name", "pending", False),
+                    )
+                ]
+            )
+            user_cr.commit()
+            worker = self._real_env(worker_cr)["aiflow.outbox"].with_context(
+                aiflow_outbox_commit=True
+            )
+            claim_token, claimed = worker._aiflow_claim(2)
+            self.assertEqual([r.id for r in claimed], rows.ids)
+            worker._aiflow_release(claim_token, dict.fromkeys(rows.ids))
+            worker_cr.commit()

@@ -261,3 +261,75 @@ def test_recorded_lists_keep_only_the_newest_entries():
     for n in range(5):
         state.record("calls", {"n": n})
     assert [c["n"] for c in state.calls()] == [2, 3, 4]
+
+
+def test_slow_answers_late_and_records_arrival_and_answer(sandbox):
+    sandbox.slow_down(0.3)
+    started = time.monotonic()
+    assert ping(sandbox).json()["status"] == 0
+    assert time.monotonic() - started >= 0.3
+    call = sandbox.calls[0]
+    assert call["receivedAt"] < call["time"]
+    # full speed again: far from the 30 s it would otherwise take
+    sandbox.slow_down(30)
+    sandbox.slow_down(0)
+    assert ping(sandbox, timeout=(2, 10)).json()["status"] == 0
+
+
+def test_slow_parallel_calls_all_apply(sandbox):
+    sandbox.slow_down(0.2, jitter_seconds=0.2)
+    errors = []
+
+    def worker(n):
+        try:
+            body = {"departments": [department(f"D{n}")]}
+            assert signed_post(sandbox, DEPT_PATH, body).json()["data"]["successCount"] == 1
+        except Exception as exc:  # collected: assertion errors in threads are otherwise lost
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert errors == []
+    assert len(sandbox.state["departments"]) == 4
+    calls = sandbox.calls
+    assert all(call["receivedAt"] < call["time"] for call in calls)
+
+
+def test_http_slow_route_and_reset(sandbox):
+    response = requests.post(
+        sandbox.url + "/sandbox/slow", json={"seconds": 0.2, "jitterSeconds": 0.1}, timeout=5
+    )
+    assert response.json()["data"] == {"seconds": 0.2, "jitterSeconds": 0.1}
+    assert sandbox.state["slowness"] == {"seconds": 0.2, "jitterSeconds": 0.1}
+    started = time.monotonic()
+    ping(sandbox)
+    assert time.monotonic() - started >= 0.2
+    requests.post(sandbox.url + "/sandbox/reset", timeout=5)
+    assert sandbox.state["slowness"] == {"seconds": 0.0, "jitterSeconds": 0.0}
+
+
+def test_control_routes_are_never_slow(sandbox):
+    sandbox.slow_down(30)
+    assert requests.get(sandbox.url + "/sandbox/state", timeout=(2, 10)).status_code == 200
+    assert requests.post(sandbox.url + "/sandbox/reset", timeout=(2, 10)).status_code == 200
+
+
+def test_stop_does_not_wait_for_a_slow_answer(sandbox):
+    sandbox.slow_down(30)
+    with pytest.raises(requests.ReadTimeout):
+        ping(sandbox, timeout=(1, 0.3))
+    started = time.monotonic()
+    sandbox.stop()
+    assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize(
+    "body", [{"seconds": -1}, {"seconds": "1"}, {"seconds": 61}, {"jitterSeconds": True}]
+)
+def test_http_slow_route_rejects_bad_values(sandbox, body):
+    response = requests.post(sandbox.url + "/sandbox/slow", json=body, timeout=5)
+    assert response.status_code == 400
+    assert sandbox.state["slowness"] == {"seconds": 0.0, "jitterSeconds": 0.0}
