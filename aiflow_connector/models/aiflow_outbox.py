@@ -53,6 +53,9 @@ DEFAULT_VACUUM_DAYS = 30
 CLAIM_LEASE = timedelta(minutes=10)
 # Rows claimed at once: a few batches, so a lease comfortably covers them.
 CLAIM_BATCHES = 5
+# Rows left waiting for a record another worker was sending are looked at
+# again this much later.
+IN_FLIGHT_RECHECK = timedelta(seconds=10)
 # Transaction-level advisory lock that serializes claims between workers.
 CLAIM_LOCK_KEY = 0x416966_6C6F77  # "Aiflow"
 RETRY_BASE_SECONDS = 30
@@ -595,7 +598,9 @@ class AiflowOutbox(models.Model):
         finally:
             if own_client:
                 client.close()
-        self._aiflow_schedule_next(out_of_time or time.monotonic() > deadline)
+        self._aiflow_schedule_next(
+            out_of_time or time.monotonic() > deadline, bool(stats["waiting_in_flight"])
+        )
         return dict(stats)
 
     def _aiflow_commit(self):
@@ -788,30 +793,38 @@ class AiflowOutbox(models.Model):
                 items[row.id] = built.get(row.res_id)
         return items
 
-    def _aiflow_blocked(self, endpoint, items, group_ids):
+    def _aiflow_blocked(self, token, endpoint, items, group_ids):
         """(endpoint, key) pairs the items depend on that have open rows
-        outside this group: aiflow does not have them yet."""
+        outside this group: aiflow does not have them yet. Also returns those
+        another worker is sending right now."""
         needed = defaultdict(set)
         for item in items:
             for dep_endpoint, key in org_payloads.dependencies(endpoint, item):
                 needed[dep_endpoint].add(key)
-        blocked = set()
+        blocked, in_flight = set(), set()
         for dep_endpoint, keys in needed.items():
             self.env.cr.execute(
                 SQL(
                     """
-                    SELECT DISTINCT record_key FROM aiflow_outbox
+                    SELECT record_key,
+                           bool_or(state = 'sending' AND claim_token IS DISTINCT FROM %s)
+                      FROM aiflow_outbox
                      WHERE endpoint = %s AND mode = 'live' AND record_key = ANY(%s)
                        AND state IN %s AND NOT (id = ANY(%s))
+                  GROUP BY record_key
                     """,
+                    token,
                     dep_endpoint,
                     list(keys),
                     OPEN_STATES,
                     list(group_ids),
                 )
             )
-            blocked.update((dep_endpoint, key) for (key,) in self.env.cr.fetchall())
-        return blocked
+            for key, sending_elsewhere in self.env.cr.fetchall():
+                blocked.add((dep_endpoint, key))
+                if sending_elsewhere:
+                    in_flight.add((dep_endpoint, key))
+        return blocked, in_flight
 
     def _aiflow_waiting_note(self, key):
         return self.env._("Waiting for %(key)s to reach aiflow first.", key=key)
@@ -844,11 +857,10 @@ class AiflowOutbox(models.Model):
                 stats["failed"] += 1
                 continue
             entries.append((row.id, item))
-        plan = org_payloads.plan(
-            endpoint,
-            entries,
-            self._aiflow_blocked(endpoint, [item for _id, item in entries], [r.id for r in rows]),
+        blocked, in_flight = self._aiflow_blocked(
+            token, endpoint, [item for _id, item in entries], [r.id for r in rows]
         )
+        plan = org_payloads.plan(endpoint, entries, blocked)
         for row_id, message in plan.invalid.items():
             outcomes.append((row_id, "dead", message, _json(items[row_id]), None, None, False))
             stats["failed"] += 1
@@ -858,6 +870,9 @@ class AiflowOutbox(models.Model):
         }
         self._aiflow_release(token, waiting)
         stats["waiting"] += len(waiting)
+        # Waiting for a record another worker is sending: that worker may
+        # have finished its run before these rows went back to the queue.
+        stats["waiting_in_flight"] += sum(dep in in_flight for dep in plan.waiting.values())
         self._aiflow_commit()
 
         attempts = {row.id: row.attempts or 0 for row in rows}
@@ -1062,13 +1077,16 @@ class AiflowOutbox(models.Model):
         return bool(exc.retryable)
 
     @api.model
-    def _aiflow_schedule_next(self, out_of_time):
-        """Ask the cron to come back when the earliest retry is due."""
+    def _aiflow_schedule_next(self, out_of_time, recheck=False):
+        """Ask the cron to come back when the earliest retry is due (right
+        away when out of time, soon when rows wait for another worker)."""
         cron = self.env.ref("aiflow_connector.ir_cron_aiflow_outbox", raise_if_not_found=False)
         if not cron:
             return
         if out_of_time:
             cron.sudo()._trigger()
+        elif recheck:
+            cron.sudo()._trigger(fields.Datetime.now() + IN_FLIGHT_RECHECK)
         self.env.cr.execute(
             "SELECT min(next_attempt_at) FROM aiflow_outbox WHERE state = 'retrying'"
         )

@@ -7,8 +7,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
-from .aiflow_outbox import MAX_BATCH_SIZE
 from ..protocol.signing import METHOD_BUILTIN, METHOD_SDK, vendor_sdk_error
+from .aiflow_outbox import MAX_BATCH_SIZE
 
 PARAM_PREFIX = "aiflow_connector."
 

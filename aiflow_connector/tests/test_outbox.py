@@ -154,6 +154,46 @@ class TestOutbox(OrgSyncCase):
         self.assertEqual(row.state, "done")
         self.assertTrue(self.aiflow_dept(dept))
 
+    def test_rows_waiting_for_another_worker_are_looked_at_again_soon(self):
+        parent = self.Dept.create({"name": "Sent by another worker"})
+        self.commit_point()
+        self.rows(parent).write(
+            {
+                "state": "sending",
+                "claim_token": "other-worker",
+                "claimed_at": fields.Datetime.now(),
+            }
+        )
+        child = self.Dept.create({"name": "Child", "parent_id": parent.id})
+        cron = self.env.ref("aiflow_connector.ir_cron_aiflow_outbox")
+        start = fields.Datetime.now()
+
+        def later_triggers():
+            # the commits' own triggers are for now; a come-back is later
+            return (
+                self.env["ir.cron.trigger"]
+                .sudo()
+                .search([("cron_id", "=", cron.id), ("call_at", ">", start + timedelta(seconds=5))])
+            )
+
+        stats = self.deliver()
+        self.assertEqual(stats["waiting_in_flight"], 1)
+        self.assertEqual(self.rows(child).state, "pending")
+        self.assertIn(parent.aiflow_code, self.rows(child).last_error)
+        # That worker may already have finished its run: this one comes back.
+        come_back = later_triggers()
+        self.assertEqual(len(come_back), 1)
+        self.assertGreaterEqual(come_back.call_at, start + aiflow_outbox.IN_FLIGHT_RECHECK)
+        self.assertLess(come_back.call_at, start + timedelta(minutes=1))
+
+        # Waiting for a dead parent is not a reason to come back.
+        come_back.unlink()
+        self.rows(parent).write({"state": "dead", "claim_token": False, "claimed_at": False})
+        stats = self.deliver()
+        self.assertFalse(stats.get("waiting_in_flight"))
+        self.assertEqual(self.rows(child).state, "pending")
+        self.assertFalse(later_triggers())
+
     def test_batches_of_configured_size(self):
         self.env["ir.config_parameter"].sudo().set_param(PREFIX + "sync_batch_size", "7")
         root = self.Dept.create({"name": "Root"})

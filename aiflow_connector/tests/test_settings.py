@@ -297,9 +297,9 @@ class TestAiflowSettings(TransactionCase):
             [("name", "=", "aiflow_connector")]
         )._update_translations(["zh_CN"], overwrite=True)
         with self.assertRaises(ValidationError) as caught:
-            self.env["res.config.settings"].with_user(self.admin).with_context(
-                lang="zh_CN"
-            ).create({"aiflow_sync_batch_size": 5000}).execute()
+            self.env["res.config.settings"].with_user(self.admin).with_context(lang="zh_CN").create(
+                {"aiflow_sync_batch_size": 5000}
+            ).execute()
         self.assertIn("1 到 1000", str(caught.exception))
         self.assertNotIn("must be", str(caught.exception))
 
