@@ -63,8 +63,8 @@ cd "$REPO_ROOT" || exit 2
 "$PY" -m aiflow_connector.sandbox --host "${SANDBOX_BIND:-127.0.0.1}" --port "$SANDBOX_PORT" \
     --public-url "$AIFLOW_SANDBOX_PUBLIC_URL" \
     --enterprise-code "$AIFLOW_ENTERPRISE_CODE" --app-id "$AIFLOW_APP_ID" \
-    --app-secret "$AIFLOW_APP_SECRET" \
-    --oauth-client-id "$AIFLOW_APP_ID" --oauth-client-secret "$AIFLOW_OAUTH_CLIENT_SECRET" \
+    --app-secret="$AIFLOW_APP_SECRET" \
+    --oauth-client-id "$AIFLOW_APP_ID" --oauth-client-secret="$AIFLOW_OAUTH_CLIENT_SECRET" \
     --odoo-url "http://127.0.0.1:$ODOO_PORT" &
 SANDBOX_PID=$!
 trap 'kill "$SANDBOX_PID" 2>/dev/null; wait "$SANDBOX_PID" 2>/dev/null' EXIT INT TERM

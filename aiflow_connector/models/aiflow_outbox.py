@@ -1124,8 +1124,9 @@ class AiflowOutbox(models.Model):
         )
         return True
 
-    @api.model
     def action_retry_all_dead(self):
+        # Not an api.model method: the list's header button passes the
+        # selected ids (none or some), and every dead row is retried anyway.
         self.search([("state", "=", "dead")]).action_retry_now()
         return True
 

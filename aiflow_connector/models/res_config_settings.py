@@ -151,6 +151,12 @@ class ResConfigSettings(models.TransientModel):
         "aiflow. Leave empty to send those of every company.",
     )
 
+    # The settings form computes its unsaved record's fields only through
+    # their dependencies (company_id has a default, as in base_setup):
+    # without one this field would show empty, and the record's creation
+    # (any button in Settings saves first) would reset the scope to every
+    # company through the inverse.
+    @api.depends("company_id")
     def _compute_aiflow_sync_company_ids(self):
         company_ids = self.env["hr.department"]._aiflow_sync_company_ids() or set()
         companies = self.env["res.company"].sudo().browse(sorted(company_ids)).exists()
@@ -211,6 +217,7 @@ class ResConfigSettings(models.TransientModel):
                 self._aiflow_sdk_unavailable_message(reason) if reason else False
             )
 
+    @api.depends("company_id")
     def _compute_aiflow_odoo_urls(self):
         base = (self.env["ir.config_parameter"].sudo().get_param("web.base.url") or "").rstrip("/")
         for settings in self:
@@ -346,6 +353,7 @@ class ResConfigSettings(models.TransientModel):
                 )
         return res
 
+    @api.depends("company_id")
     def _compute_aiflow_oauth_client_secret_set(self):
         is_set = self.env["aiflow.oauth.client"].sudo()._oauth_has_client_secret()
         for settings in self:

@@ -63,6 +63,9 @@ class AiflowFullResync(models.TransientModel):
     def _scope_sql(self, alias):
         return self.env["hr.department"]._aiflow_scope_sql(alias)
 
+    # The form's onchange computes an unsaved record's fields only through
+    # their dependencies: without one, the dry run would show zeros.
+    @api.depends("state")
     def _compute_dry_run(self):
         cr = self.env.cr
         self.env.flush_all()
