@@ -27,6 +27,12 @@ class TestTwoWorkers(OrgSyncCase):
     def _real_env(self, cr):
         return api.Environment(cr, SUPERUSER_ID, {})
 
+    @staticmethod
+    def _delete_committed_rows(dbname, token):
+        with closing(sql_db.db_connect(dbname).cursor()) as cr:
+            cr.execute("DELETE FROM aiflow_outbox WHERE resync_token = %s", (token,))
+            cr.commit()
+
     def test_two_workers_send_no_row_twice(self):
         dbname = self.env.cr.dbname
         token = f"two-workers-{id(self)}"
@@ -55,12 +61,7 @@ class TestTwoWorkers(OrgSyncCase):
             row_ids = rows.ids
             cr.commit()
 
-        def cleanup():
-            with closing(sql_db.db_connect(dbname).cursor()) as cr:
-                cr.execute("DELETE FROM aiflow_outbox WHERE resync_token = %s", (token,))
-                cr.commit()
-
-        self.addCleanup(cleanup)
+        self.addCleanup(self._delete_committed_rows, dbname, token)
 
         settings = {
             "sync_enabled": True,
@@ -182,12 +183,7 @@ class TestTwoWorkers(OrgSyncCase):
                 "resync_token": token,
             }
 
-        def cleanup():
-            with closing(sql_db.db_connect(dbname).cursor()) as cr:
-                cr.execute("DELETE FROM aiflow_outbox WHERE resync_token = %s", (token,))
-                cr.commit()
-
-        self.addCleanup(cleanup)
+        self.addCleanup(self._delete_committed_rows, dbname, token)
         with (
             closing(sql_db.db_connect(dbname).cursor()) as user_cr,
             closing(sql_db.db_connect(dbname).cursor()) as a_cr,
@@ -222,12 +218,7 @@ class TestTwoWorkers(OrgSyncCase):
         dbname = self.env.cr.dbname
         token = f"lapsed-{id(self)}"
 
-        def cleanup():
-            with closing(sql_db.db_connect(dbname).cursor()) as cr:
-                cr.execute("DELETE FROM aiflow_outbox WHERE resync_token = %s", (token,))
-                cr.commit()
-
-        self.addCleanup(cleanup)
+        self.addCleanup(self._delete_committed_rows, dbname, token)
         with (
             closing(sql_db.db_connect(dbname).cursor()) as user_cr,
             closing(sql_db.db_connect(dbname).cursor()) as worker_cr,
