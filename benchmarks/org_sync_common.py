@@ -23,6 +23,8 @@ for path in (str(ODOO_PATH), str(REPO)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
+from aiflow_connector.sandbox.launch import sandbox_argv  # noqa: E402
+
 CREDENTIAL = ("COMPANY001", "APP001", "your_app_secret")
 PREFIX = "aiflow_connector."
 
@@ -95,25 +97,8 @@ def free_port():
 def sandbox_process():
     """The sandbox as a separate process; yields (base URL, pid)."""
     port = free_port()
-    code, app_id, secret = CREDENTIAL
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "aiflow_connector.sandbox",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--enterprise-code",
-            code,
-            "--app-id",
-            app_id,
-            "--app-secret",
-            secret,
-            "--odoo-url",
-            "http://127.0.0.1:8069",
-        ],
+        sandbox_argv(sys.executable, port, CREDENTIAL, "http://127.0.0.1:8069"),
         cwd=str(REPO),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -35,6 +35,7 @@ What is checked at the end:
 """
 
 import configparser
+import contextlib
 import json
 import os
 import re
@@ -51,6 +52,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from aiflow_connector.sandbox.launch import sandbox_argv
 
 REPO = Path(__file__).resolve().parents[2]
 ODOO_PATH = Path(os.environ.get("ODOO_PATH", "/opt/odoo"))
@@ -123,6 +126,29 @@ def stop_process(process, seconds=30):
 # fixtures: database, sandbox, server
 
 
+@contextlib.contextmanager
+def serving(argv, log_path, health_url, seconds):
+    """A server process started from this repository, stopped on exit once
+    ``health_url`` answered; its output goes to ``log_path``."""
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+        def up():
+            assert process.poll() is None, f"{argv[1]} exited; see {log_path}"
+            try:
+                return requests.get(health_url, timeout=2).ok
+            except requests.RequestException:
+                return False
+
+        try:
+            wait_until(up, seconds, f"{health_url} answers", every=0.2)
+            yield process
+        finally:
+            stop_process(process)
+
+
 def install_database(db, log_path):
     with log_path.open("w") as log:
         subprocess.run(
@@ -189,44 +215,14 @@ def database(tmp_path_factory):
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
     port = free_port()
-    code, app_id, secret = CREDENTIAL
-    log = (tmp_path_factory.mktemp("procs-sandbox") / "sandbox.log").open("w")
-    process = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "aiflow_connector.sandbox",
-            "--port",
-            str(port),
-            "--enterprise-code",
-            code,
-            "--app-id",
-            app_id,
-            "--app-secret",
-            secret,
-            "--odoo-url",
-            "http://127.0.0.1:9",
-        ],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     url = f"http://127.0.0.1:{port}"
-
-    def up():
-        assert process.poll() is None, "the sandbox exited"
-        try:
-            return requests.get(f"{url}/sandbox/state", timeout=2).ok
-        except requests.RequestException:
-            return False
-
-    try:
-        wait_until(up, 30, "the sandbox answers", every=0.2)
+    with serving(
+        sandbox_argv(PYTHON, port, CREDENTIAL, "http://127.0.0.1:9"),
+        tmp_path_factory.mktemp("procs-sandbox") / "sandbox.log",
+        f"{url}/sandbox/state",
+        30,
+    ):
         yield url
-    finally:
-        stop_process(process)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -242,42 +238,23 @@ def server(database, tmp_path_factory):
         conf.write(handle)
     port = free_port()
     log_path = work / "server.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [
-            PYTHON,
-            str(ODOO_PATH / "odoo-bin"),
-            "-c",
-            str(conf_path),
-            "-d",
-            database["name"],
-            "--workers=2",
-            "--max-cron-threads=1",
-            f"--http-port={port}",
-            f"--gevent-port={free_port()}",
-            "--http-interface=127.0.0.1",
-            "--log-level=info",
-        ],
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
     url = f"http://127.0.0.1:{port}"
-
-    def up():
-        assert process.poll() is None, f"the Odoo server exited; see {log_path}"
-        try:
-            return requests.get(f"{url}/web/health", timeout=2).ok
-        except requests.RequestException:
-            return False
-
-    try:
-        wait_until(up, 120, "the Odoo server answers")
+    argv = [
+        PYTHON,
+        str(ODOO_PATH / "odoo-bin"),
+        "-c",
+        str(conf_path),
+        "-d",
+        database["name"],
+        "--workers=2",
+        "--max-cron-threads=1",
+        f"--http-port={port}",
+        f"--gevent-port={free_port()}",
+        "--http-interface=127.0.0.1",
+        "--log-level=info",
+    ]
+    with serving(argv, log_path, f"{url}/web/health", 120) as process:
         yield {"url": url, "conf": conf_path, "log": log_path, "process": process}
-    finally:
-        stop_process(process)
-        log.close()
 
 
 # ----------------------------------------------------------------------

@@ -9,6 +9,8 @@ from types import SimpleNamespace
 
 import requests
 
+from aiflow_connector.protocol.signing import Credential
+from aiflow_connector.sandbox.launch import sandbox_argv
 from conftest import SANDBOX_CREDENTIAL, signed_post
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,3 +63,25 @@ def test_cli_prints_its_url_serves_and_stops_on_sigterm():
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_launch_command_takes_a_secret_starting_with_a_dash():
+    credential = ("COMPANY001", "APP001", "-generated-secret")
+    process = subprocess.Popen(
+        sandbox_argv(sys.executable, 0, credential, "http://127.0.0.1:9"),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first_line = process.stdout.readline()
+        assert first_line.startswith("aiflow sandbox listening on http://127.0.0.1:"), (
+            first_line + process.stderr.read()
+        )
+        remote = SimpleNamespace(url=first_line.split()[-1], credential=Credential(*credential))
+        answer = signed_post(remote, "/aflow/api/sys/sync/department", {"departments": []}).json()
+        assert answer["status"] == 0
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
