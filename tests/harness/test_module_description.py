@@ -27,8 +27,9 @@ def manifest():
 
 
 def blocks(path):
-    """Paragraphs and list items of a document, as plain text."""
-    text = path.read_text(encoding="utf-8")
+    """Paragraphs and list items of a document, as plain text; code (paths,
+    endpoints such as the sandbox's /sandbox/push/approval_log) left out."""
+    text = re.sub(r"`[^`\n]*`", "", path.read_text(encoding="utf-8"))
     if path.suffix == ".html":
         parts = re.split(r"<(?:p|li|h\d)\b[^>]*>", text)
         return [re.sub(r"<[^>]+>", " ", part) for part in parts]
