@@ -27,6 +27,9 @@ def test_every_command_the_readme_names_is_executable_in_a_fresh_clone(fresh_clo
         named
     ), named
     for path in named:
+        # scripts/lib.sh, named for its pinned linters, is sourced by the others
+        if "(sourced, not run)" in (fresh_clone / path).read_text().partition("\n")[0]:
+            continue
         assert git_mode(fresh_clone, path) == "100755", f"{path} is not executable in git"
         mode = (fresh_clone / path).stat().st_mode
         assert mode & stat.S_IXUSR, f"{path} checked out without its execute bit"
