@@ -2,8 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "aiflow Connector",
-    "summary": "Sync departments, people and approvals between Odoo and the aiflow "
-    "process center, with SSO and signed webhooks",
+    "summary": "Departments and employees synced to the aiflow process center through "
+    "a reliable outbox; single sign-on to aiflow with Odoo accounts",
     "version": "18.0.1.0.0",
     "category": "Human Resources",
     "website": "https://github.com/aiflow-connector/aiflow_connector",

@@ -23,7 +23,7 @@ for path in (str(ODOO_PATH), str(REPO)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from aiflow_connector.sandbox.launch import sandbox_argv  # noqa: E402
+from aiflow_connector.sandbox.launch import sandbox_command  # noqa: E402
 
 CREDENTIAL = ("COMPANY001", "APP001", "your_app_secret")
 PREFIX = "aiflow_connector."
@@ -97,8 +97,10 @@ def free_port():
 def sandbox_process():
     """The sandbox as a separate process; yields (base URL, pid)."""
     port = free_port()
+    argv, env = sandbox_command(sys.executable, port, CREDENTIAL, "http://127.0.0.1:8069")
     process = subprocess.Popen(
-        sandbox_argv(sys.executable, port, CREDENTIAL, "http://127.0.0.1:8069"),
+        argv,
+        env=env,
         cwd=str(REPO),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

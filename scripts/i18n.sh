@@ -36,8 +36,12 @@ if [ ! -f "$PO" ]; then
 fi
 msgmerge --quiet --no-fuzzy-matching --no-wrap "${compendium[@]}" -o "$WORK/zh_CN.po" "$PO" "$POT" \
     || die "msgmerge failed"
-# Keep only live entries: obsolete ones would confuse translators.
-msgattrib --no-obsolete --no-wrap -o "$PO" "$WORK/zh_CN.po" || die "msgattrib failed"
+# Keep only live entries: obsolete ones would confuse translators. Drop
+# translator comments ("# ..." below the header): the catalogue is what
+# Odoo's exporter writes plus translations, nothing placed by hand.
+msgattrib --no-obsolete --no-wrap -o "$WORK/live.po" "$WORK/zh_CN.po" || die "msgattrib failed"
+awk 'header { print; if ($0 == "") header = 0; next } !/^#($|[ \t])/' header=1 \
+    "$WORK/live.po" > "$PO" || die "removing translator comments failed"
 
 "$LINT_VENV/bin/oca-checks-po" --fix --no-exit --no-verbose "$POT" "$PO"
 say "zh_CN.po: $(grep -c '^msgid "' "$PO") entries; without a translation:"

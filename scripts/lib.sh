@@ -161,7 +161,7 @@ drop_db() { PGPASSWORD="$ODOO_DB_PASSWORD" dropdb -U "$ODOO_DB_USER" --if-exists
 # The pre-commit checkers in a virtualenv of their own (scripts/lint.sh, i18n.sh).
 # The versions .pre-commit-config.yaml pins: another ruff sorts imports
 # differently, and the two ways of linting must agree.
-LINTERS="ruff==0.17.6 pylint-odoo==9.1.3 oca-odoo-pre-commit-hooks==0.0.33"
+LINTERS="ruff==0.17.6 pylint-odoo==10.0.12 oca-odoo-pre-commit-hooks==0.2.27"
 ensure_lint_venv() {
     LINT_VENV="${AIFLOW_LINT_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/aiflow_connector/lint-venv}"
     if [ "$(cat "$LINT_VENV/.linters" 2>/dev/null)" != "$LINTERS" ]; then

@@ -60,11 +60,12 @@ else
 fi
 
 cd "$REPO_ROOT" || exit 2
+# The secrets reach the sandbox through the environment (AIFLOW_APP_SECRET,
+# AIFLOW_OAUTH_CLIENT_SECRET, exported above), never on its command line.
 "$PY" -m aiflow_connector.sandbox --host "${SANDBOX_BIND:-127.0.0.1}" --port "$SANDBOX_PORT" \
     --public-url "$AIFLOW_SANDBOX_PUBLIC_URL" \
     --enterprise-code "$AIFLOW_ENTERPRISE_CODE" --app-id "$AIFLOW_APP_ID" \
-    --app-secret="$AIFLOW_APP_SECRET" \
-    --oauth-client-id "$AIFLOW_APP_ID" --oauth-client-secret="$AIFLOW_OAUTH_CLIENT_SECRET" \
+    --oauth-client-id "$AIFLOW_APP_ID" \
     --odoo-url "http://127.0.0.1:$ODOO_PORT" &
 SANDBOX_PID=$!
 trap 'kill "$SANDBOX_PID" 2>/dev/null; wait "$SANDBOX_PID" 2>/dev/null' EXIT INT TERM

@@ -4,6 +4,7 @@
 credential of the spec's examples, stopped after the test.
 ``signed_post(sandbox, path, body, secret=None, method="POST")``: send a
 signed request to it the way the connector would.
+``fresh_clone``: a clone of the repository's committed HEAD (once per run).
 """
 
 import json
@@ -17,6 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     # lets `import aiflow_connector` work whatever directory pytest starts in
     sys.path.insert(0, str(ROOT))
+
+from readme_commands import clone_head  # noqa: E402
 
 from aiflow_connector.protocol.signing import SIGNATURE_HEADER, Credential, Signer  # noqa: E402
 from aiflow_connector.sandbox.server import SandboxServer  # noqa: E402
@@ -40,6 +43,11 @@ def sandbox():
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def fresh_clone(tmp_path_factory):
+    return clone_head(tmp_path_factory.mktemp("fresh-clone") / "aiflow_connector")
 
 
 def signed_post(sandbox, path, body, secret=None, method="POST", timeout=5, headers=None):

@@ -31,6 +31,7 @@ class AiflowCodeMixin(models.AbstractModel):
     _aiflow_sync_fields = ()
 
     aiflow_code = fields.Char(
+        string="aiflow Code",
         copy=False,
         index=True,
         tracking=True,

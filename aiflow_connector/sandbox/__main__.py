@@ -3,33 +3,104 @@
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
 
 from ..protocol.signing import METHOD_BUILTIN, METHOD_SDK, Credential
+from . import failures as fail
 from .server import SandboxServer
 
+APP_SECRET_ENV = "AIFLOW_APP_SECRET"
+OAUTH_CLIENT_SECRET_ENV = "AIFLOW_OAUTH_CLIENT_SECRET"
 
-def parse_args(argv=None):
+EPILOG = f"""\
+secrets:
+  Secrets never go on the command line (every user of the machine sees it
+  in ps). The app secret comes from --app-secret-file, else from the
+  environment variable {APP_SECRET_ENV}; the OAuth2 client secret from
+  --oauth-client-secret-file, else {OAUTH_CLIENT_SECRET_ENV} (may be empty
+  when SSO is not used). A secret file holds the secret on its first line.
+
+aiflow API:
+  The aiflow endpoints at their paths (/aflow/api/...), each checked like
+  aiflow does: signature (A-Signature), JSON, schema, hierarchy.
+
+pages and control endpoints (never failed on purpose, not in "calls"):
+  GET  /                           index page
+  GET  /sandbox/state              what the sandbox holds, as JSON: every call
+                                   received ("calls"), departments, users,
+                                   flows, ..., pushes, logins, the failures
+                                   armed and the slowness
+  POST /sandbox/reset              forget everything, stop failing and slowing
+  POST /sandbox/fail               the next aiflow API calls fail; JSON body
+                                   {{"count": N, "mode": M, "hangSeconds": S}}
+                                   mode {fail.MODE_HTTP503}: HTTP 503 with an HTML page
+                                   mode {fail.MODE_STATUS_1024}: HTTP 200, status -1024
+                                   mode {fail.MODE_HANG}: no answer for S seconds
+                                   (default {fail.DEFAULT_HANG_SECONDS:g}), then HTTP 504
+  POST /sandbox/down               {{"seconds": S}}: refuse connections for S s
+  POST /sandbox/slow               {{"seconds": S, "jitterSeconds": J}}: answer
+                                   every aiflow API call S (+ up to J) s later
+  POST /sandbox/push/workflow      sign the body and post it to Odoo's workflow
+                                   event endpoint (?secret=X signs it with X)
+  POST /sandbox/push/approval_log  the same, to Odoo's approval-log endpoint
+
+single sign-on (Odoo as OAuth2 server):
+  GET  /sandbox/login              start logging in with an Odoo account
+  GET  /aflow/api/oauth2/callback  where Odoo sends the browser back
+  GET  /sandbox/whoami             who is logged in
+  POST /aflow/api/oauth2/refresh   {{"refreshToken": ...}}: new tokens
+
+example:
+  {APP_SECRET_ENV}=... python -m aiflow_connector.sandbox \\
+      --enterprise-code COMPANY001 --app-id APP001 --odoo-url http://127.0.0.1:8069
+  curl -s -X POST -d '{{"count": 2, "mode": "{fail.MODE_HTTP503}"}}' \\
+      -H 'Content-Type: application/json' http://127.0.0.1:8090/sandbox/fail
+"""
+
+
+def build_parser():
     parser = argparse.ArgumentParser(
         prog="python -m aiflow_connector.sandbox",
-        description="A strict aiflow process center for demos and tests.",
+        description="A strict aiflow process center for demos and tests: it checks\n"
+        "every call the way aiflow does, keeps what it receives in memory and\n"
+        "logs users in with their Odoo account.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8090)
-    parser.add_argument("--enterprise-code", required=True)
-    parser.add_argument("--app-id", required=True)
-    parser.add_argument("--app-secret", required=True)
     parser.add_argument(
-        "--odoo-url", required=True, help="where Odoo is, e.g. http://127.0.0.1:8069"
+        "--host", default="127.0.0.1", help="address to listen on (default %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8090, help="port to listen on, 0 for any (default %(default)s)"
+    )
+    parser.add_argument(
+        "--enterprise-code", required=True, help="the enterprise code Odoo signs with"
+    )
+    parser.add_argument("--app-id", required=True, help="the app id Odoo signs with")
+    parser.add_argument(
+        "--app-secret-file",
+        metavar="PATH",
+        help=f"file holding the app secret (default: the environment variable {APP_SECRET_ENV})",
+    )
+    parser.add_argument(
+        "--odoo-url",
+        required=True,
+        help="where Odoo is, e.g. http://127.0.0.1:8069 (SSO and event pushes go there)",
     )
     parser.add_argument(
         "--oauth-client-id",
         default=None,
         help="aiflow's OAuth2 client id at Odoo (default: the app id)",
     )
-    parser.add_argument("--oauth-client-secret", default="")
+    parser.add_argument(
+        "--oauth-client-secret-file",
+        metavar="PATH",
+        help="file holding aiflow's OAuth2 client secret at Odoo "
+        f"(default: the environment variable {OAUTH_CLIENT_SECRET_ENV}, or none)",
+    )
     parser.add_argument(
         "--public-url",
         default=None,
@@ -37,10 +108,40 @@ def parse_args(argv=None):
         "the OAuth2 redirect URI is built from it",
     )
     parser.add_argument(
-        "--signing-method", choices=(METHOD_BUILTIN, METHOD_SDK), default=METHOD_BUILTIN
+        "--signing-method",
+        choices=(METHOD_BUILTIN, METHOD_SDK),
+        default=METHOD_BUILTIN,
+        help="how signatures are computed: builtin HMAC-SHA256, or aiflow's Python SDK "
+        "when it is installed (default %(default)s)",
     )
     parser.add_argument("--verbose", action="store_true", help="log every request")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv=None, environ=None):
+    """The options, with ``app_secret`` and ``oauth_client_secret`` read from
+    their files or the environment."""
+    environ = os.environ if environ is None else environ
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.app_secret = _secret(parser, args.app_secret_file, environ.get(APP_SECRET_ENV))
+    if not args.app_secret:
+        parser.error(f"no app secret: give --app-secret-file or set {APP_SECRET_ENV}")
+    args.oauth_client_secret = _secret(
+        parser, args.oauth_client_secret_file, environ.get(OAUTH_CLIENT_SECRET_ENV)
+    )
+    return args
+
+
+def _secret(parser, path, from_environment):
+    if not path:
+        return from_environment or ""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        parser.error(f"cannot read the secret file {path}: {exc}")
+    return lines[0] if lines else ""
 
 
 def say(line):

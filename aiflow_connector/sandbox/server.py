@@ -74,8 +74,8 @@ class Reply:
     headers: list = field(default_factory=list)
 
 
-def json_reply(http_status, payload, headers=None):
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+def json_reply(http_status, payload, headers=None, indent=None):
+    body = json.dumps(payload, ensure_ascii=False, indent=indent).encode("utf-8")
     return Reply(http_status, body, JSON_TYPE, list(headers or []))
 
 
@@ -575,7 +575,8 @@ class SandboxServer:
         return html_reply(200, pages.index_page(self.odoo_url))
 
     def _get_state(self, exchange):
-        return json_reply(200, self.state)
+        # indented: people read it in a browser while the demo runs
+        return json_reply(200, self.state, indent=2)
 
     def _post_reset(self, exchange):
         self.reset()

@@ -74,7 +74,14 @@ class TestFullResync(OrgSyncCase):
         self.assertEqual(
             wizard.sent_count, total - Emp.search_count([("department_id", "=", False)])
         )
-        self.assertIn(f"{wizard.sent_count} of {total} sent", wizard.summary)
+        skipped = total - wizard.sent_count
+        self.assertEqual(
+            wizard.summary,
+            f"Finished: {wizard.sent_count} of {total} sent, 0 failed (their errors are "
+            "in the sync queue), 0 cancelled. "
+            + ("1 employee was not sent" if skipped == 1 else f"{skipped} employees were not sent")
+            + ": they have no department, which aiflow requires, and aiflow has never had them.",
+        )
         self.assertEqual(wizard.progress, 100.0)
         wizard.action_refresh()
         self.assertEqual(wizard.state, "done")
@@ -96,6 +103,55 @@ class TestFullResync(OrgSyncCase):
         again = self.env["aiflow.full.resync"].create({})
         again.action_confirm()
         self.assertEqual(again.state, "running")
+
+    def test_finished_summary_reads_naturally_in_english_and_chinese(self):
+        wizard = self.env["aiflow.full.resync"].create({})
+        counts = {"done": 40, "dead": 2, "cancelled": 1, "skipped": 3}
+        self.assertEqual(
+            wizard._finished_summary(counts, 46),
+            "Finished: 40 of 46 sent, 2 failed (their errors are in the sync queue), "
+            "1 cancelled. 3 employees were not sent: they have no department, which "
+            "aiflow requires, and aiflow has never had them.",
+        )
+        self.assertEqual(
+            wizard._finished_summary({"done": 5, "skipped": 1}, 6),
+            "Finished: 5 of 6 sent, 0 failed (their errors are in the sync queue), "
+            "0 cancelled. 1 employee was not sent: they have no department, which "
+            "aiflow requires, and aiflow has never had them.",
+        )
+        # nothing skipped: no sentence about it
+        self.assertEqual(
+            wizard._finished_summary({"done": 5}, 5),
+            "Finished: 5 of 5 sent, 0 failed (their errors are in the sync queue), 0 cancelled.",
+        )
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["aiflow_connector"], ["zh_CN"])
+        chinese = wizard.with_context(lang="zh_CN")
+        self.assertEqual(
+            chinese._finished_summary(counts, 46),
+            "已完成：共 46 条，已发送 40 条，失败 2 条（错误信息见同步队列），已取消 1 条。"
+            "3 名员工未发送：他们没有部门（aiflow 要求必须有部门），且 aiflow 中从未有过他们。",
+        )
+        self.assertEqual(
+            chinese._finished_summary({"done": 5, "skipped": 1}, 6),
+            "已完成：共 6 条，已发送 5 条，失败 0 条（错误信息见同步队列），已取消 0 条。"
+            "1 名员工未发送：该员工没有部门（aiflow 要求必须有部门），且 aiflow 中从未有过该员工。",
+        )
+        labels = {
+            name: field.get_description(chinese.env)["string"]
+            for name, field in wizard._fields.items()
+            if name.endswith("_count") and name.startswith(("department_", "employee_"))
+        }
+        self.assertEqual(
+            labels,
+            {
+                "department_enabled_count": "在用部门",
+                "department_disabled_count": "已归档部门",
+                "employee_enabled_count": "在职员工",
+                "employee_disabled_count": "已归档员工",
+                "employee_skipped_count": "没有部门的员工",
+            },
+        )
 
     def test_only_administrators(self):
         operator = new_test_user(

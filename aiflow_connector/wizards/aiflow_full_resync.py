@@ -31,16 +31,24 @@ class AiflowFullResync(models.TransientModel):
     )
     resync_token = fields.Char(readonly=True, copy=False)
     department_enabled_count = fields.Integer(
-        string="Departments sent enabled", compute="_compute_dry_run"
+        string="Active departments",
+        compute="_compute_dry_run",
+        help="Sent to aiflow as enabled.",
     )
     department_disabled_count = fields.Integer(
-        string="Departments sent disabled", compute="_compute_dry_run"
+        string="Archived departments",
+        compute="_compute_dry_run",
+        help="Sent to aiflow as disabled.",
     )
     employee_enabled_count = fields.Integer(
-        string="Employees sent enabled", compute="_compute_dry_run"
+        string="Active employees",
+        compute="_compute_dry_run",
+        help="Sent to aiflow as enabled.",
     )
     employee_disabled_count = fields.Integer(
-        string="Employees sent disabled", compute="_compute_dry_run"
+        string="Archived employees",
+        compute="_compute_dry_run",
+        help="Sent to aiflow as disabled.",
     )
     employee_skipped_count = fields.Integer(
         string="Employees without a department",
@@ -130,17 +138,38 @@ class AiflowFullResync(models.TransientModel):
                     failed=failed,
                 )
             else:
-                wizard.summary = self.env._(
-                    "Finished: %(sent)s of %(total)s sent, %(failed)s failed "
-                    "(see the sync queue for their errors), %(skipped)s with "
-                    "nothing to send (no department, never known to aiflow), "
-                    "%(cancelled)s cancelled.",
-                    sent=sent,
-                    total=total,
-                    failed=failed,
-                    skipped=skipped,
-                    cancelled=counts.get("cancelled", 0),
-                )
+                wizard.summary = self._finished_summary(counts, total)
+
+    def _finished_summary(self, counts, total):
+        # One whole message per case, so that each language words it whole.
+        values = {
+            "sent": counts.get("done", 0),
+            "total": total,
+            "failed": counts.get("dead", 0),
+            "cancelled": counts.get("cancelled", 0),
+            "skipped": counts.get("skipped", 0),
+        }
+        if not values["skipped"]:
+            return self.env._(
+                "Finished: %(sent)s of %(total)s sent, %(failed)s failed (their errors "
+                "are in the sync queue), %(cancelled)s cancelled.",
+                **values,
+            )
+        if values["skipped"] == 1:
+            return self.env._(
+                "Finished: %(sent)s of %(total)s sent, %(failed)s failed (their errors "
+                "are in the sync queue), %(cancelled)s cancelled. 1 employee was not "
+                "sent: they have no department, which aiflow requires, and aiflow has "
+                "never had them.",
+                **values,
+            )
+        return self.env._(
+            "Finished: %(sent)s of %(total)s sent, %(failed)s failed (their errors "
+            "are in the sync queue), %(cancelled)s cancelled. %(skipped)s employees "
+            "were not sent: they have no department, which aiflow requires, and "
+            "aiflow has never had them.",
+            **values,
+        )
 
     @api.model
     def _running_token(self):

@@ -53,7 +53,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from aiflow_connector.sandbox.launch import sandbox_argv
+from aiflow_connector.sandbox.launch import sandbox_command
 
 REPO = Path(__file__).resolve().parents[2]
 ODOO_PATH = Path(os.environ.get("ODOO_PATH", "/opt/odoo"))
@@ -127,12 +127,12 @@ def stop_process(process, seconds=30):
 
 
 @contextlib.contextmanager
-def serving(argv, log_path, health_url, seconds):
+def serving(argv, log_path, health_url, seconds, env=None):
     """A server process started from this repository, stopped on exit once
     ``health_url`` answered; its output goes to ``log_path``."""
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            argv, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
         def up():
@@ -216,11 +216,13 @@ def database(tmp_path_factory):
 def sandbox(tmp_path_factory):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    argv, env = sandbox_command(PYTHON, port, CREDENTIAL, "http://127.0.0.1:9")
     with serving(
-        sandbox_argv(PYTHON, port, CREDENTIAL, "http://127.0.0.1:9"),
+        argv,
         tmp_path_factory.mktemp("procs-sandbox") / "sandbox.log",
         f"{url}/sandbox/state",
         30,
+        env,
     ):
         yield url
 

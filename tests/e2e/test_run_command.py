@@ -1,11 +1,15 @@
 """The run command brings up Odoo plus the sandbox, already connected.
 
-Starts ``scripts/run.sh`` on free ports with its own demo database, then acts
-as the admin over XML-RPC: "Test connection" must report OK against the
-sandbox, and "signature rejected" once the app secret is wrong.
+Types the README's run command as written (through a shell, so the file
+needs its execute bit) in a fresh clone of the committed HEAD, on free ports
+with its own demo database, then acts as the admin over XML-RPC: "Test
+connection" must report OK against the sandbox, and "signature rejected"
+once the app secret is wrong. No secret may show on the sandbox's command
+line (``ps`` shows it to every user of the machine).
 """
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,8 +19,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from readme_commands import command_block, program_of
 
-REPO = Path(__file__).resolve().parents[2]
 ODOO_PATH = Path(os.environ.get("ODOO_PATH", "/opt/odoo"))
 
 pytestmark = pytest.mark.skipif(
@@ -44,22 +48,36 @@ def wait_for(url, deadline, process):
     raise AssertionError(f"{url} did not answer in time")
 
 
+def run_line(clone):
+    (line,) = [
+        line
+        for line in command_block((clone / "README.md").read_text(encoding="utf-8"))
+        if program_of(line) == "scripts/run.sh"
+    ]
+    return line
+
+
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(fresh_clone, tmp_path_factory):
     state = tmp_path_factory.mktemp("state")
     odoo_port, sandbox_port = free_port(), free_port()
+    # a database of its own beside the one scripts/test.sh made (several
+    # test runs may share the PostgreSQL server)
+    db = f"{os.environ.get('AIFLOW_ODOO_DB', 'aiflow_e2e')}_run"
     env = dict(
         os.environ,
         ODOO_PORT=str(odoo_port),
         SANDBOX_PORT=str(sandbox_port),
-        AIFLOW_DEMO_DB="aiflow_e2e_run",
+        AIFLOW_DEMO_DB=db,
         AIFLOW_RESET_DEMO="1",
         XDG_STATE_HOME=str(state),
     )
     log = (state / "run.log").open("w")
+    # typed as written into a shell in the clone: the shell executes the file
     process = subprocess.Popen(
-        ["bash", str(REPO / "scripts" / "run.sh")],
-        cwd=REPO,
+        run_line(fresh_clone),
+        shell=True,
+        cwd=fresh_clone,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -72,8 +90,10 @@ def demo(tmp_path_factory):
         yield {
             "odoo": f"http://127.0.0.1:{odoo_port}",
             "sandbox": f"http://127.0.0.1:{sandbox_port}",
-            "db": "aiflow_e2e_run",
+            "pid": process.pid,
+            "db": db,
             "log": state / "run.log",
+            "credentials": state / "aiflow_connector" / f"{db}.credentials",
         }
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -118,3 +138,31 @@ def test_run_command_connects_odoo_to_the_sandbox(demo):
     assert result["params"]["type"] == "danger", result
     assert "signature" in result["params"]["message"].lower(), result
     assert "not-the-secret" not in result["params"]["message"]
+
+
+def processes_of_session(leader_pid):
+    """The command lines of every process in the run command's session."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getsid(int(entry.name)) != leader_pid:
+                continue
+            found[int(entry.name)] = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ProcessLookupError):
+            continue  # gone meanwhile
+    return found
+
+
+def test_no_secret_on_any_command_line_of_the_run_command(demo):
+    credentials = dict(re.findall(r"^(\w+)=(.*)$", demo["credentials"].read_text(), re.M))
+    secrets = [credentials["AIFLOW_APP_SECRET"], credentials["AIFLOW_OAUTH_CLIENT_SECRET"]]
+    assert all(len(secret) >= 32 for secret in secrets)
+    command_lines = processes_of_session(demo["pid"])
+    sandbox = [argv for argv in command_lines.values() if b"aiflow_connector.sandbox" in argv]
+    assert len(sandbox) == 1, command_lines  # the sandbox is one of them
+    for pid, argv in command_lines.items():
+        joined = b" ".join(argv)
+        for secret in secrets:
+            assert secret.encode() not in joined, f"a secret is on the command line of {pid}"

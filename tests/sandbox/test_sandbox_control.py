@@ -333,3 +333,17 @@ def test_http_slow_route_rejects_bad_values(sandbox, body):
     response = requests.post(sandbox.url + "/sandbox/slow", json=body, timeout=5)
     assert response.status_code == 400
     assert sandbox.state["slowness"] == {"seconds": 0.0, "jitterSeconds": 0.0}
+
+
+def test_state_is_indented_json_with_chinese_as_is(sandbox):
+    assert ping(sandbox).json()["status"] == 0
+    answer = signed_post(sandbox, DEPT_PATH, {"departments": [department("D1", name="研发部")]})
+    assert answer.json()["status"] == 0
+    response = requests.get(sandbox.url + "/sandbox/state", timeout=5)
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    text = response.content.decode("utf-8")
+    # one key per line, two spaces per level, Chinese readable (not \u escapes)
+    assert text.startswith('{\n  "')
+    assert '\n    "D1": {\n' in text
+    assert "研发部" in text and "\\u" not in text
+    assert response.json()["departments"]["D1"]["deptName"] == "研发部"

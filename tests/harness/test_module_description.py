@@ -1,0 +1,88 @@
+"""What the module says it does stays true.
+
+The Apps card (the manifest's summary), the module page
+(static/description/index.html), the addon's readme and README.rst, and the
+repository README once promised approvals and signed webhooks this version
+does not have. Until those features land, every mention of them must say
+they are not there yet; and the module page's banner is an image made for
+it, not the 128 px icon stretched.
+"""
+
+import ast
+import re
+import struct
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ADDON = ROOT / "aiflow_connector"
+# features this version does not have yet, in English and Chinese
+NOT_YET = re.compile(r"approval|webhook|审批", re.I)
+SAYS_NOT_YET = re.compile(r"\bnot\b.*\byet\b|尚未|come (later|next)", re.I | re.S)
+
+
+def manifest():
+    return ast.literal_eval((ADDON / "__manifest__.py").read_text(encoding="utf-8"))
+
+
+def blocks(path):
+    """Paragraphs and list items of a document, as plain text; code (paths,
+    endpoints such as the sandbox's /sandbox/push/approval_log) left out."""
+    text = re.sub(r"`[^`\n]*`", "", path.read_text(encoding="utf-8"))
+    if path.suffix == ".html":
+        parts = re.split(r"<(?:p|li|h\d)\b[^>]*>", text)
+        return [re.sub(r"<[^>]+>", " ", part) for part in parts]
+    return re.split(r"\n\s*\n|\n(?=- )", text)
+
+
+def test_apps_card_promises_only_what_this_version_does():
+    summary = manifest()["summary"]
+    assert not NOT_YET.search(summary), summary
+    for feature in ("Departments", "employees", "outbox", "single sign-on"):
+        assert feature in summary
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "aiflow_connector/readme/DESCRIPTION.md",
+        "aiflow_connector/README.rst",
+        "aiflow_connector/static/description/index.html",
+        "README.md",
+    ],
+)
+def test_every_mention_of_approvals_or_webhooks_says_not_yet(document):
+    mentions = [block for block in blocks(ROOT / document) if NOT_YET.search(block)]
+    assert mentions, f"{document} should say that approvals and webhooks are not there yet"
+    for block in mentions:
+        assert SAYS_NOT_YET.search(block), f"{document} promises: {block.strip()[:300]}"
+
+
+def test_readme_rst_carries_the_description_fragment():
+    fragment = (ADDON / "readme/DESCRIPTION.md").read_text(encoding="utf-8")
+    as_rst = re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", fragment)
+    rst = (ADDON / "README.rst").read_text(encoding="utf-8")
+    assert " ".join(as_rst.split()) in " ".join(rst.split())
+
+
+def png_size(path):
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} is not a PNG"
+    return struct.unpack(">II", header[16:24])
+
+
+def test_module_page_banner_is_made_for_its_size_not_the_icon_stretched():
+    page = (ADDON / "static/description/index.html").read_text(encoding="utf-8")
+    images = re.findall(r"<img\b[^>]*>", page)
+    assert images, "the module page shows no banner"
+    assert not any('src="icon.png"' in image for image in images), "the icon is not a banner"
+    (banner,) = [image for image in images if 'src="banner.png"' in image]
+    shown = tuple(
+        int(re.search(rf'{name}="(\d+)"', banner).group(1)) for name in ("width", "height")
+    )
+    width, height = png_size(ADDON / "static/description/banner.png")
+    # drawn at twice the size it is shown (sharp on dense screens), same
+    # proportions: only ever scaled down, never stretched
+    assert (width, height) == (shown[0] * 2, shown[1] * 2)
+    assert "height: auto" in banner
