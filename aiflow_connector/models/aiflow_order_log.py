@@ -23,7 +23,9 @@ class AiflowOrderLog(models.Model):
     handle_time = fields.Datetime(string="Decided On", required=True)
 
     def write(self, vals):
-        raise UserError(self.env._("Approval log lines cannot be changed."))
+        if self:
+            raise UserError(self.env._("Approval log lines cannot be changed."))
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_never(self):
