@@ -96,9 +96,11 @@ run_suite "Odoo (aiflow_connector/tests)" "$WORK/odoo-tests.log" -- \
     --odoo-config "$CONF" --odoo-database "$DB" --odoo-http \
     --odoo-extra test-enable --odoo-log-level warn -p no:cacheprovider -q -ra aiflow_connector/tests "$@"
 
+# Without test-enable: with it, loading the registry runs the at_install
+# tests of every installed module, and OCA's need odoo-test-helper.
 run_suite "Odoo (aiflow_connector_tier_validation/tests)" "$WORK/odoo-tier-tests.log" -- \
-    --odoo-config "$TIER_CONF" --odoo-database "$TIER_DB" --odoo-http \
-    --odoo-extra test-enable --odoo-log-level warn -p no:cacheprovider -q -ra \
+    --odoo-config "$TIER_CONF" --odoo-database "$TIER_DB" \
+    --odoo-log-level warn -p no:cacheprovider -q -ra \
     aiflow_connector_tier_validation/tests "$@"
 
 run_suite "plain (tests/)" "$WORK/plain-tests.log" -- \

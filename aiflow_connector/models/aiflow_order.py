@@ -105,9 +105,6 @@ class AiflowOrder(models.Model):
             ]
         )
 
-    def _aiflow_touch(self):
-        self.sudo().write({"update_time": fields.Datetime.now()})
-
     def _aiflow_set_result(self, result):
         """Set the order's outcome: ``ing`` keeps it open, any other result
         finishes it and closes its open tasks as withdrawn."""

@@ -187,14 +187,3 @@ def approval_log(order_id, business_key, logs, tz_name=None):
             for log in logs
         ],
     }
-
-
-def people_of_snapshot(body):
-    """User codes an order snapshot names (initiator, assignees, cc users):
-    aiflow must know each before the snapshot is sent."""
-    codes = [body["initiator"]]
-    for task in body.get("tasks") or ():
-        codes.extend(task.get("assigneeUserCode") or ())
-    for cc_user in body.get("ccUsers") or ():
-        codes.append(cc_user.get("userCode"))
-    return _unique(codes)

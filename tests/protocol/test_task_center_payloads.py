@@ -230,8 +230,3 @@ def test_approval_log_payload():
     assert body["logs"][0]["handleTime"] == "2025-01-24 11:00:00"
     assert body["logs"][0]["handleComment"] == "同意"
     assert body["logs"][1]["handleComment"] == ""
-
-
-def test_people_of_a_snapshot():
-    body = tc.order_snapshot(order_values(), [open_task(), open_task(assignee_codes=["E0001"])])
-    assert tc.people_of_snapshot(body) == ["E0001", "E0002", "bob", "E0009"]
