@@ -24,6 +24,10 @@
         "views/hr_department_views.xml",
         "views/hr_employee_views.xml",
         "views/aiflow_oauth_token_views.xml",
+        "views/aiflow_flow_views.xml",
+        "views/aiflow_order_views.xml",
+        "views/aiflow_task_center_menus.xml",
+        "views/aiflow_flow_page_templates.xml",
     ],
     "post_init_hook": "post_init_hook",
     "assets": {

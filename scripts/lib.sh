@@ -64,6 +64,26 @@ ensure_venv() {
     touch "$VENV/.ready"
 }
 
+# The OCA addons of requirements-oca.txt, installed with --no-deps (their
+# metadata asks for an "odoo" distribution that no registry has). Kept out of
+# the venv's hash: only the missing or wrongly versioned pins are installed.
+ensure_oca_addons() {
+    local missing=() line name version installed
+    while read -r line; do
+        line="${line%%#*}"
+        line="${line//[[:space:]]/}"
+        [ -n "$line" ] || continue
+        name="${line%%==*}"
+        version="${line#*==}"
+        installed=$("$VENV/bin/pip" show "$name" 2>/dev/null | sed -n 's/^Version: //p')
+        [ "$installed" = "$version" ] || missing+=("$line")
+    done < "$REPO_ROOT/requirements-oca.txt"
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    say "installing OCA addons: ${missing[*]}"
+    "$VENV/bin/pip" install -q --no-deps "${missing[@]}" >&2 \
+        || die "installing the OCA addons failed (see pip's output above)"
+}
+
 # Odoo is not pip-installed: the venv sees the source tree through a .pth file.
 link_odoo_into_venv() {
     local site
@@ -134,6 +154,7 @@ ensure_chromium() {
 prepare_odoo_env() {
     require_odoo
     ensure_venv
+    ensure_oca_addons
     link_odoo_into_venv
     ensure_postgres
 }

@@ -10,7 +10,9 @@ cd "$REPO_ROOT" || exit 2
 rc=0
 "$VENV/bin/ruff" check . || rc=1
 "$VENV/bin/ruff" format --check . || rc=1
-"$VENV/bin/pylint" --rcfile=.pylintrc-mandatory aiflow_connector || rc=1
-"$VENV/bin/oca-checks-odoo-module" aiflow_connector/__manifest__.py || rc=1
-"$VENV/bin/oca-checks-po" aiflow_connector/i18n/*.po* || rc=1
+for addon in aiflow_connector aiflow_connector_tier_validation; do
+    "$VENV/bin/pylint" --rcfile=.pylintrc-mandatory "$addon" || rc=1
+    "$VENV/bin/oca-checks-odoo-module" "$addon/__manifest__.py" || rc=1
+    "$VENV/bin/oca-checks-po" "$addon"/i18n/*.po* || rc=1
+done
 exit $rc

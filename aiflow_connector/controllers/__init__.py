@@ -1,1 +1,2 @@
 from . import oauth2
+from . import task_center

@@ -9,3 +9,7 @@ from . import aiflow_oauth_throttle
 from . import aiflow_oauth_code
 from . import aiflow_oauth_token
 from . import res_users
+from . import aiflow_flow
+from . import aiflow_order
+from . import aiflow_order_task
+from . import aiflow_order_log

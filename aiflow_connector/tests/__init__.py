@@ -10,4 +10,7 @@ from . import test_oauth2_attacks
 from . import test_oauth2_admin
 from . import test_oauth2_browser
 from . import test_sync_browser
+from . import test_task_center_models
+from . import test_task_center_pages
+from . import test_task_center_browser
 from . import test_i18n

@@ -1,0 +1,175 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import re
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..protocol import task_center
+
+ORDER_STATUS = [("new", "New"), ("ing", "In Progress"), ("over", "Finished")]
+ORDER_RESULT = [
+    ("ing", "In Progress"),
+    ("pass", "Approved"),
+    ("reject", "Rejected"),
+    ("revoke", "Withdrawn"),
+    ("delete", "Deleted"),
+]
+# Longest document name kept in a business key (the key stays readable in URLs).
+NAME_IN_KEY = 80
+
+
+class AiflowOrder(models.Model):
+    """One approval round of one document, as aiflow's task center sees it
+    (spec part 1 §4.3). Its tasks and approval log are kept after the round
+    ends, even when the approval engine forgets its own reviews."""
+
+    _name = "aiflow.order"
+    _description = "aiflow Order"
+    _order = "id desc"
+    _rec_name = "business_key"
+
+    flow_id = fields.Many2one("aiflow.flow", required=True, ondelete="restrict", index=True)
+    business_key = fields.Char(
+        required=True,
+        readonly=True,
+        copy=False,
+        help="Key by which aiflow finds the document again: flow code and document name.",
+    )
+    res_model = fields.Char(string="Document Model", required=True, readonly=True, index=True)
+    res_id = fields.Many2oneReference(
+        string="Document ID", model_field="res_model", required=True, readonly=True, index=True
+    )
+    document_name = fields.Char(readonly=True, help="Name of the document when the round began.")
+    initiator_id = fields.Many2one("res.users", string="Initiator", required=True, readonly=True)
+    status = fields.Selection(ORDER_STATUS, default="ing", required=True, readonly=True)
+    result = fields.Selection(ORDER_RESULT, default="ing", required=True, readonly=True)
+    update_time = fields.Datetime(
+        string="Last Change", required=True, readonly=True, default=fields.Datetime.now
+    )
+    cc_user_ids = fields.Many2many(
+        "res.users",
+        "aiflow_order_cc_user_rel",
+        "order_id",
+        "user_id",
+        string="CC Users",
+        readonly=True,
+    )
+    task_ids = fields.One2many("aiflow.order.task", "order_id", string="Tasks", readonly=True)
+    log_ids = fields.One2many("aiflow.order.log", "order_id", string="Approval Log", readonly=True)
+
+    _sql_constraints = [
+        ("business_key_unique", "unique(business_key)", "Another order has this business key."),
+    ]
+
+    @api.model
+    def _aiflow_business_key(self, flow, name):
+        """``<flow code>-<document name>``, numbered when a document has
+        several rounds (or two documents share a name)."""
+        readable = re.sub(r"\s+", "_", (name or "").strip())[:NAME_IN_KEY] or "document"
+        base = f"{flow.flow_code}-{readable}"
+        taken = set(
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("business_key", "=like", base.replace("%", r"\%").replace("_", r"\_") + "%")])
+            .mapped("business_key")
+        )
+        key, number = base, 1
+        while key in taken:
+            number += 1
+            key = f"{base}-{number}"
+        return key
+
+    @api.model
+    def _aiflow_start(self, flow, document, initiator):
+        """Open a new round for ``document`` under ``flow``."""
+        document.ensure_one()
+        return self.sudo().create(
+            {
+                "flow_id": flow.id,
+                "business_key": self._aiflow_business_key(flow, document.display_name),
+                "res_model": document._name,
+                "res_id": document.id,
+                "document_name": document.display_name,
+                "initiator_id": initiator.id,
+                "cc_user_ids": [fields.Command.set(flow.cc_user_ids.ids)],
+            }
+        )
+
+    @api.model
+    def _aiflow_open_orders(self, model_name, res_ids):
+        return self.sudo().search(
+            [
+                ("res_model", "=", model_name),
+                ("res_id", "in", list(res_ids)),
+                ("status", "!=", "over"),
+            ]
+        )
+
+    def _aiflow_set_result(self, result):
+        """Set the order's outcome: ``ing`` keeps it open, any other result
+        finishes it and closes its open tasks as withdrawn."""
+        now = fields.Datetime.now()
+        for order in self.sudo():
+            status = "ing" if result == "ing" else "over"
+            if (order.status, order.result) == (status, result):
+                continue
+            if status == "over":
+                order.task_ids.filtered(lambda task: task.status != "over").write(
+                    {"status": "over", "result": "revoke", "handle_time": now}
+                )
+            order.write({"status": status, "result": result, "update_time": now})
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        # aiflow keeps the order under this id and key: it is history.
+        raise UserError(self.env._("aiflow orders are kept as history and cannot be deleted."))
+
+    def _aiflow_document(self):
+        """The document of this order, or an empty recordset if it is gone."""
+        self.ensure_one()
+        if self.res_model not in self.env:
+            return self.env["res.users"].browse()
+        return self.env[self.res_model].browse(self.res_id).exists()
+
+    def _aiflow_snapshot(self):
+        """Body of order/sync/task (spec §4.3): the order as it is now,
+        every task, done and open."""
+        self.ensure_one()
+        order = self.sudo()
+        tz_name = self.env["aiflow.connection"]._aiflow_timezone()
+        return task_center.order_snapshot(
+            {
+                "order_id": order.id,
+                "status": order.status,
+                "result": order.result,
+                "initiator_code": order.initiator_id._aiflow_oauth_user_code(),
+                "business_key": order.business_key,
+                "create_time": order.create_date,
+                "update_time": order.update_time,
+                "cc_codes": [user._aiflow_oauth_user_code() for user in order.cc_user_ids],
+            },
+            [task._aiflow_values() for task in order.task_ids.sorted(lambda t: (t.sequence, t.id))],
+            tz_name,
+        )
+
+    def _aiflow_people(self):
+        """Users the order names (initiator, assignees, cc users): aiflow
+        must know each of them before it gets the order."""
+        self.ensure_one()
+        order = self.sudo()
+        return order.initiator_id | order.task_ids.assignee_ids | order.cc_user_ids
+
+    def action_open_document(self):
+        self.ensure_one()
+        document = self._aiflow_document()
+        if not document:
+            raise UserError(
+                self.env._("The document of order %(key)s no longer exists.", key=self.business_key)
+            )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": document._name,
+            "res_id": document.id,
+            "view_mode": "form",
+            "target": "current",
+        }

@@ -1,0 +1,2 @@
+from . import test_tier_validation_orders
+from . import test_i18n
