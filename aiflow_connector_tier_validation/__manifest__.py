@@ -1,5 +1,5 @@
 # Copyright 2026 aiflow_connector authors
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 {
     "name": "aiflow Connector - Tier Validation",
     "summary": "Approvals run with OCA tier validation appear as to-dos in aiflow's task center",
@@ -7,7 +7,7 @@
     "category": "Tools",
     "website": "https://github.com/aiflow-connector/aiflow_connector",
     "author": "aiflow_connector authors",
-    "license": "LGPL-3",
+    "license": "AGPL-3",
     "depends": ["aiflow_connector", "base_tier_validation"],
     "data": [
         "views/tier_definition_views.xml",

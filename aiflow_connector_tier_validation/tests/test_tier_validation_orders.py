@@ -1,4 +1,4 @@
-# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 """The spec's sales example with configuration only: flow SALES_ORDER for
 sale.order, two tiers (a named user, then a group, approved in sequence),
 and the aiflow order each approval round becomes."""
