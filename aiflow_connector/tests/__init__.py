@@ -11,3 +11,7 @@ from . import test_oauth2_admin
 from . import test_oauth2_browser
 from . import test_sync_browser
 from . import test_i18n
+from . import test_connection_messages
+from . import test_settings_checks
+from . import test_person_phone
+from . import test_settings_browser
