@@ -11,6 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.aiflow_connector.protocol import tls_problem
+from odoo.addons.aiflow_connector.protocol.errors import REASON_TLS, PermanentError
 from odoo.addons.aiflow_connector.sandbox.silent import silent_server, unaccepting_server
 
 from .test_connection import AiflowSandboxCase, AiflowSandboxMixin
@@ -200,6 +202,66 @@ class TestAnswerMessages(ConnectionMessageCase):
             chinese,
             f"TLS 错误：无法与 {url} 建立安全连接：版本号错误（是否应使用 http:// 而不是 https://？）。",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestTlsReasons(ConnectionMessageCase):
+    """Each TLS cause the protocol finds (tests/protocol/test_client_connection_test.py
+    finds them from real handshakes) reads short, in both languages."""
+
+    def test_each_tls_cause_in_english_and_chinese(self):
+        url = "https://aiflow.example.com"
+        for cause, detail, english, chinese in (
+            (
+                tls_problem.TLS_SELF_SIGNED,
+                "self-signed certificate",
+                "certificate verify failed: self-signed certificate",
+                "证书验证失败：自签名证书",
+            ),
+            (
+                tls_problem.TLS_EXPIRED,
+                "certificate has expired",
+                "certificate verify failed: the certificate has expired",
+                "证书验证失败：证书已过期",
+            ),
+            (
+                tls_problem.TLS_UNKNOWN_ISSUER,
+                "unable to get local issuer certificate",
+                "the certificate's issuer is not trusted by the Odoo server",
+                "Odoo 服务器不信任该证书的颁发机构",
+            ),
+            (
+                tls_problem.TLS_HOSTNAME_MISMATCH,
+                "Hostname mismatch",
+                "the certificate is for another host name",
+                "该证书属于其他主机名",
+            ),
+            (
+                tls_problem.TLS_CERTIFICATE,
+                "invalid CA certificate",
+                "certificate verify failed: invalid CA certificate",
+                "证书验证失败：invalid CA certificate",
+            ),
+            (
+                tls_problem.TLS_OTHER,
+                "sslv3 alert handshake failure",
+                ": sslv3 alert handshake failure.",
+                "：sslv3 alert handshake failure。",
+            ),
+        ):
+            with self.subTest(cause=cause):
+                error = PermanentError(
+                    "raw text never shown", reason=REASON_TLS, cause=cause, cause_detail=detail
+                )
+                for lang, frame, words in (
+                    ("en_US", f"TLS error: no secure connection could be made to {url}: ", english),
+                    ("zh_CN", f"TLS 错误：无法与 {url} 建立安全连接：", chinese),
+                ):
+                    connection = self.env["aiflow.connection"].with_context(lang=lang)
+                    message = connection._aiflow_error_message(error, {"base_url": url})
+                    self.assertTrue(message.startswith(frame), message)
+                    self.assertIn(words, message)
+                    self.assertNotIn("raw text", message)
 
 
 @tagged("post_install", "-at_install")
