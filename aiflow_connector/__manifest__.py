@@ -33,6 +33,7 @@
     "assets": {
         "web.assets_backend": [
             "aiflow_connector/static/src/js/aiflow_resync_progress.js",
+            "aiflow_connector/static/src/scss/aiflow_settings.scss",
         ],
     },
     "installable": True,

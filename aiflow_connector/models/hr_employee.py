@@ -2,7 +2,7 @@
 from odoo import models
 from odoo.tools import SQL
 
-from ..protocol import org_payloads
+from ..protocol import org_payloads, person_phone
 
 
 class HrEmployee(models.Model):
@@ -15,6 +15,7 @@ class HrEmployee(models.Model):
         "user_id",
         "work_email",
         "mobile_phone",
+        "work_phone",
         "department_id",
         "employee_type",
         "parent_id",
@@ -36,7 +37,7 @@ class HrEmployee(models.Model):
                 """
                 SELECT e.id, e.aiflow_code,
                        (SELECT u.login FROM res_users u WHERE u.id = e.user_id),
-                       e.name, e.work_email, e.mobile_phone,
+                       e.name, e.work_email, e.mobile_phone, e.work_phone,
                        (SELECT d.aiflow_code FROM hr_department d WHERE d.id = e.department_id),
                        e.employee_type,
                        (SELECT m.aiflow_code FROM hr_employee m
@@ -56,13 +57,19 @@ class HrEmployee(models.Model):
             "login",
             "name",
             "email",
-            "mobile",
+            "mobile_phone",
+            "work_phone",
             "dept_code",
             "employee_type",
             "manager_code",
             "active",
         )
-        return {row[0]: dict(zip(names, row[1:], strict=True)) for row in self.env.cr.fetchall()}
+        values = {row[0]: dict(zip(names, row[1:], strict=True)) for row in self.env.cr.fetchall()}
+        for record_values in values.values():
+            record_values["mobile"] = person_phone.employee_phone(
+                record_values.pop("mobile_phone"), record_values.pop("work_phone")
+            )
+        return values
 
     def _aiflow_item(self, values):
         # aiflow requires a department: an employee without one is not sent.

@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
+from ..protocol import base_url as base_url_rules
 from ..protocol.signing import METHOD_BUILTIN, METHOD_SDK, vendor_sdk_error
 from .aiflow_outbox import MAX_BATCH_SIZE
 
@@ -27,6 +28,8 @@ SYNC_NUMBER_RANGES = (
     ("aiflow_outbox_vacuum_days", "outbox_vacuum_days", 1, None),
 )
 SECRET_FIELDS = ("aiflow_app_secret", "aiflow_oauth_client_secret")
+# What sync needs before it may be turned on (parameter names).
+SYNC_CREDENTIALS = ("base_url", "enterprise_code", "app_id", "app_secret")
 
 
 def is_http_url(value):
@@ -267,17 +270,16 @@ class ResConfigSettings(models.TransientModel):
         Odoo server (e.g. the vendor SDK removed after it was chosen).
         """
         for settings in self:
-            base_url = (settings.aiflow_base_url or "").strip().rstrip("/")
-            if base_url != (settings._aiflow_current("base_url") or ""):
-                if base_url and not is_http_url(base_url):
-                    raise ValidationError(
-                        self.env._(
-                            "The aiflow base URL must start with http:// or "
-                            "https:// and name a host, e.g. "
-                            "https://aiflow.example.com (got %(url)s).",
-                            url=base_url,
+            typed = (settings.aiflow_base_url or "").strip()
+            if typed.rstrip("/") != (settings._aiflow_current("base_url") or ""):
+                base_url = ""
+                if typed:
+                    check = base_url_rules.check_base_url(typed)
+                    if not check.ok:
+                        raise ValidationError(
+                            self.env["aiflow.connection"]._aiflow_base_url_message(check, typed)
                         )
-                    )
+                    base_url = check.url
                 settings.aiflow_base_url = base_url or False
 
             uris = [
@@ -321,6 +323,83 @@ class ResConfigSettings(models.TransientModel):
                 if reason:
                     raise UserError(self._aiflow_sdk_unavailable_message(reason))
 
+    @api.onchange("aiflow_base_url")
+    def _onchange_aiflow_base_url(self):
+        """Say at once what is wrong with a typed base URL, and cut a pasted
+        aiflow endpoint path off it (saving checks the same again)."""
+        typed = (self.aiflow_base_url or "").strip()
+        if not typed:
+            return None
+        check = base_url_rules.check_base_url(typed)
+        connection = self.env["aiflow.connection"]
+        if not check.ok:
+            message = connection._aiflow_base_url_message(check, typed)
+        else:
+            if check.url != typed:
+                self.aiflow_base_url = check.url
+            if not check.removed_path:
+                return None
+            message = connection._aiflow_base_url_removed_message(check)
+        return {"warning": {"title": self.env._("aiflow Base URL"), "message": message}}
+
+    def _aiflow_missing_credentials(self):
+        """Labels of what sync needs and this form lacks. A value the form
+        does not carry (a write-only secret left empty keeps the saved one)
+        counts as the saved value."""
+        labels = self.env["aiflow.connection"]._aiflow_setting_labels()
+        missing = []
+        for key in SYNC_CREDENTIALS:
+            field_name = "aiflow_" + key
+            value = (self[field_name] or "").strip()
+            if not value and not self._fields[field_name].config_parameter:
+                value = (self._aiflow_current(key) or "").strip()
+            if not value:
+                missing.append(labels[key])
+        return missing
+
+    def _aiflow_sync_credentials_message(self, missing):
+        return self.env._(
+            "Synchronising with aiflow needs the base URL, enterprise code, app ID "
+            "and app secret; missing: %(missing)s. Fill them in, or leave "
+            "synchronisation off.",
+            missing=", ".join(missing),
+        )
+
+    @api.onchange("aiflow_sync_enabled")
+    def _onchange_aiflow_sync_enabled(self):
+        if not self.aiflow_sync_enabled:
+            return None
+        missing = self._aiflow_missing_credentials()
+        if not missing:
+            return None
+        self.aiflow_sync_enabled = False
+        return {
+            "warning": {
+                "title": self.env._("Synchronise with aiflow"),
+                "message": self._aiflow_sync_credentials_message(missing),
+            }
+        }
+
+    def _aiflow_check_sync_credentials(self):
+        """Refuse a save that turns sync on, or changes a credential while it
+        is on, with a credential missing: the worker could only fail. A save
+        that touches neither is not blocked by an older state."""
+        for settings in self:
+            if not settings.aiflow_sync_enabled:
+                continue
+            missing = settings._aiflow_missing_credentials()
+            if not missing:
+                continue
+            was_on = self.env["aiflow.connection"]._aiflow_settings()["sync_enabled"]
+            changed = any(
+                settings._fields["aiflow_" + key].config_parameter
+                and (settings["aiflow_" + key] or "").strip()
+                != (settings._aiflow_current(key) or "").strip()
+                for key in SYNC_CREDENTIALS
+            )
+            if changed or not was_on:
+                raise ValidationError(settings._aiflow_sync_credentials_message(missing))
+
     @api.model
     def default_get(self, fields_list):
         # Config parameters are read with sudo here: without this check any
@@ -338,6 +417,7 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         self._aiflow_check_and_normalize()
+        self._aiflow_check_sync_credentials()
         self._aiflow_oauth_set_values()
         res = super().set_values()
         # Rows queued while sync was off go out now that it may be on.

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import models
 
+from ..protocol import person_phone
+
 
 class ResUsers(models.Model):
     _inherit = "res.users"
@@ -42,10 +44,10 @@ class ResUsers(models.Model):
             "userId": self._aiflow_oauth_user_code(),
             "username": user.login,
             "name": (employee and employee.name) or user.name,
-            "phoneNumber": (employee and (employee.mobile_phone or employee.work_phone))
-            or user.partner_id.mobile
-            or user.partner_id.phone
-            or "",
+            # the same phone user sync sends (protocol/person_phone.py)
+            "phoneNumber": person_phone.employee_phone(employee.mobile_phone, employee.work_phone)
+            if employee
+            else person_phone.contact_phone(user.partner_id.mobile, user.partner_id.phone),
             "email": (employee and employee.work_email) or user.email or "",
             "deptId": department.aiflow_code or "",
             "deptName": department.name or "",

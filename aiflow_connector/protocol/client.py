@@ -22,16 +22,22 @@ HTTP 401 / 403                                         PermanentError(signature)
                                                        and the spec's example answer a bad
                                                        signature with 403)
 HTTP 429, 5xx                                          RetryableError(server)
-other HTTP 4xx                                         PermanentError(rejected)
-HTTP 3xx (redirects are not followed: a POST turned    PermanentError(bad_response): the base
-into a GET would silently lose the body)               URL is wrong, retrying cannot help
-HTTP 2xx whose body is not the JSON envelope           RetryableError(bad_response): most often
+other HTTP 4xx with the envelope                       PermanentError(rejected)
+other HTTP 4xx without it (a 404 page: the server at   PermanentError(not_aiflow)
+the base URL is not aiflow, or the prefix is wrong)
+HTTP 3xx (redirects are not followed: a POST turned    PermanentError(bad_response, cause
+into a GET would silently lose the body)               redirect): the base URL is wrong,
+                                                       retrying cannot help
+HTTP 2xx whose body is not the JSON envelope           RetryableError(not_aiflow): most often
                                                        a proxy or gateway page in the way
                                                        during an outage; bounded by the retry
                                                        limit
-TLS failure (``requests.exceptions.SSLError``)         PermanentError(tls)
-connect or read timeout                                RetryableError(timeout)
+TLS failure (``requests.exceptions.SSLError``)         PermanentError(tls), ``cause`` a
+                                                       :mod:`.tls_problem` code
+connect or read timeout                                RetryableError(timeout), ``cause``
+                                                       connect / read, ``limit_seconds``
 connection refused / DNS / reset                       RetryableError(unreachable)
+a base URL that cannot be used (:mod:`.base_url`)      PermanentError(invalid_url), nothing sent
 =====================================================  =====================================
 
 Every error keeps aiflow's ``status``, ``msg``, ``data`` and ``failDetails``
@@ -44,8 +50,15 @@ import logging
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
+from . import base_url as base_url_rules
+from . import tls_problem
 from .errors import (
+    CAUSE_CONNECT_TIMEOUT,
+    CAUSE_READ_TIMEOUT,
+    CAUSE_REDIRECT,
     REASON_BAD_RESPONSE,
+    REASON_INVALID_URL,
+    REASON_NOT_AIFLOW,
     REASON_REJECTED,
     REASON_SERVER,
     REASON_SIGNATURE,
@@ -66,6 +79,11 @@ STATUS_OK = 0
 STATUS_BAD_PARAMETER = -4002
 STATUS_UNSUPPORTED = -4001
 STATUS_GENERAL_ERROR = -1024
+
+# The connection test runs while an administrator waits in front of the page:
+# it never waits longer than this, nor longer than the configured limits.
+CONNECTION_TEST_CONNECT_TIMEOUT = 3.0
+CONNECTION_TEST_READ_TIMEOUT = 5.0
 
 CONTENT_TYPE = "application/json; charset=utf-8"
 USER_AGENT = "aiflow-connector (Odoo)"
@@ -153,6 +171,7 @@ class AiflowClient:
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError("the aiflow base URL must start with http:// or https://")
         self.base_url = base_url.rstrip("/")
+        self.url_check = base_url_rules.check_base_url(self.base_url)
         self.signer = signer
         self.connect_timeout = float(connect_timeout)
         self.read_timeout = float(read_timeout)
@@ -173,19 +192,28 @@ class AiflowClient:
         return self.base_url + ENDPOINTS[endpoint_name].path
 
     # -- the one generic call ----------------------------------------------------
-    def call(self, endpoint_name, payload, *, check=True):
+    def call(self, endpoint_name, payload, *, check=True, timeouts=None):
         """Send ``payload`` to endpoint ``endpoint_name`` and return aiflow's ``data``.
 
         Raises PayloadError, with nothing sent, when the payload breaks the
         schema or cannot be JSON; otherwise PermanentError / RetryableError
         as in the module table.  ``check=False`` skips schema validation (only
         for exercising the server's own checks); the payload is still signed
-        and sent as is.
+        and sent as is.  ``timeouts`` (connect, read) replaces the client's
+        for this call.
         """
         endpoint = ENDPOINTS[endpoint_name]
         if check:
             validate(endpoint_name, payload)
         body = encode_body(payload)
+        if not self.url_check.ok:
+            raise PermanentError(
+                f"the aiflow base URL {self.base_url!r} cannot be used: "
+                f"{base_url_rules.describe(self.url_check)}",
+                reason=REASON_INVALID_URL,
+                cause=self.url_check.problem,
+                cause_detail=base_url_rules.describe(self.url_check),
+            )
         try:
             signature = self.signer.sign(body)
         except VendorSdkUnavailable as exc:
@@ -194,7 +222,9 @@ class AiflowClient:
                 reason=REASON_SIGNATURE,
             ) from None
         try:
-            return self._exchange(endpoint, body, signature)
+            return self._exchange(
+                endpoint, body, signature, timeouts or (self.connect_timeout, self.read_timeout)
+            )
         except AiflowError as exc:
             self._scrub(exc)
             raise
@@ -209,8 +239,12 @@ class AiflowClient:
         error.args = (error.message,)
         if isinstance(error.msg, str):
             error.msg = error.msg.replace(secret, "***")
+        if isinstance(error.data, dict) and isinstance(error.data.get("errorMessage"), str):
+            error.data = dict(
+                error.data, errorMessage=error.data["errorMessage"].replace(secret, "***")
+            )
 
-    def _exchange(self, endpoint, body, signature):
+    def _exchange(self, endpoint, body, signature, timeouts):
         headers = {
             "Content-Type": CONTENT_TYPE,
             "Accept": "application/json",
@@ -218,31 +252,47 @@ class AiflowClient:
             SIGNATURE_HEADER: signature,
         }
         url = self.base_url + endpoint.path
+        connect_timeout, read_timeout = timeouts
         try:
             response = self.session.request(
                 endpoint.method,
                 url,
                 data=body,
                 headers=headers,
-                timeout=(self.connect_timeout, self.read_timeout),
+                timeout=(connect_timeout, read_timeout),
                 allow_redirects=False,
             )
         except requests.exceptions.SSLError as exc:
+            code, detail = tls_problem.tls_problem(exc)
             raise PermanentError(
-                f"TLS handshake with aiflow at {self.base_url} failed: {_brief(exc)}",
+                f"TLS handshake with aiflow at {self.base_url} failed: "
+                f"{tls_problem.describe(code, detail)}",
                 reason=REASON_TLS,
+                cause=code,
+                cause_detail=detail,
             ) from None
         except requests.exceptions.ConnectTimeout:
             raise RetryableError(
-                f"connecting to aiflow at {self.base_url} timed out "
-                f"after {self.connect_timeout:g} s",
+                f"connecting to aiflow at {self.base_url} timed out after {connect_timeout:g} s",
                 reason=REASON_TIMEOUT,
+                cause=CAUSE_CONNECT_TIMEOUT,
+                limit_seconds=connect_timeout,
             ) from None
         except requests.exceptions.ReadTimeout:
-            raise self._read_timeout(endpoint) from None
+            raise _read_timeout(endpoint, read_timeout) from None
+        except (
+            requests.exceptions.InvalidURL,
+            requests.exceptions.MissingSchema,
+            requests.exceptions.InvalidSchema,
+        ) as exc:
+            raise PermanentError(
+                f"the aiflow URL {url!r} cannot be used: {_brief(exc)}",
+                reason=REASON_INVALID_URL,
+                cause_detail=_brief(exc),
+            ) from None
         except requests.exceptions.ConnectionError as exc:
             if _is_read_timeout(exc):  # timed out while reading the body
-                raise self._read_timeout(endpoint) from None
+                raise _read_timeout(endpoint, read_timeout) from None
             raise RetryableError(
                 f"cannot reach aiflow at {self.base_url}: {_brief(exc)}",
                 reason=REASON_UNREACHABLE,
@@ -255,13 +305,6 @@ class AiflowClient:
             ) from None
         with response:
             return self._outcome(endpoint, response)
-
-    def _read_timeout(self, endpoint):
-        return RetryableError(
-            f"aiflow did not answer {endpoint.method} {endpoint.path} "
-            f"within {self.read_timeout:g} s",
-            reason=REASON_TIMEOUT,
-        )
 
     def _outcome(self, endpoint, response):
         code = response.status_code
@@ -284,6 +327,13 @@ class AiflowClient:
                 http_status=code,
                 **detail,
             )
+        if 400 <= code < 500 and envelope is None:
+            raise PermanentError(
+                f"the server at {self.base_url} answered {where} with HTTP {code} "
+                f"and no aiflow answer, is it aiflow? {_excerpt(response)}",
+                reason=REASON_NOT_AIFLOW,
+                http_status=code,
+            )
         if 400 <= code < 500:
             raise PermanentError(
                 f"aiflow rejected {where} (HTTP {code}){_said(envelope)}",
@@ -298,12 +348,14 @@ class AiflowClient:
                 f"{location or 'nowhere'}; check the aiflow base URL",
                 reason=REASON_BAD_RESPONSE,
                 http_status=code,
+                cause=CAUSE_REDIRECT,
+                cause_detail=location,
             )
         if envelope is None:
             raise RetryableError(
                 f"aiflow's answer to {where} (HTTP {code}) is not the expected "
                 f"JSON envelope: {_excerpt(response)}",
-                reason=REASON_BAD_RESPONSE,
+                reason=REASON_NOT_AIFLOW,
                 http_status=code,
             )
         status = envelope["status"]
@@ -368,6 +420,25 @@ class AiflowClient:
     def ping(self):
         """A signed, empty department sync: proves URL, credentials and signing, changes nothing."""
         return self.sync_departments([])
+
+    def connection_test(self):
+        """:meth:`ping` with the connection test's short limits, never longer
+        than the configured ones: a server that never answers costs the
+        waiting administrator seconds, not the sync's 30."""
+        timeouts = (
+            min(self.connect_timeout, CONNECTION_TEST_CONNECT_TIMEOUT),
+            min(self.read_timeout, CONNECTION_TEST_READ_TIMEOUT),
+        )
+        return self.call("department_sync", {"departments": []}, timeouts=timeouts)
+
+
+def _read_timeout(endpoint, seconds):
+    return RetryableError(
+        f"aiflow did not answer {endpoint.method} {endpoint.path} within {seconds:g} s",
+        reason=REASON_TIMEOUT,
+        cause=CAUSE_READ_TIMEOUT,
+        limit_seconds=seconds,
+    )
 
 
 def _is_read_timeout(exc):

@@ -14,3 +14,7 @@ from . import test_task_center_models
 from . import test_task_center_pages
 from . import test_task_center_browser
 from . import test_i18n
+from . import test_connection_messages
+from . import test_settings_checks
+from . import test_person_phone
+from . import test_settings_browser

@@ -121,7 +121,7 @@ class TestAiflowConnection(AiflowSandboxCase):
         ok, message = self._test_connection()
         self.assertFalse(ok)
         self.assertTrue(message.startswith("Timeout:"), message)
-        self.assertIn("read timeout 1 s", message)
+        self.assertIn("no answer within 1 s (read timeout)", message)
         self.assertNoSecret(message)
 
     def test_tls_error(self):
@@ -139,14 +139,16 @@ class TestAiflowConnection(AiflowSandboxCase):
         self.assertFalse(ok)
         self.assertEqual(
             message,
-            "Error from aiflow: 系统繁忙，请稍后重试 (HTTP status 200, aiflow status -1024).",
+            'aiflow could not handle the request (status -1024): "系统繁忙，请稍后重试: '
+            'injected failure: system busy". It may work later.',
         )
 
     def test_other_error_http_503(self):
         self.sandbox.fail_next(1, mode="http503")
         ok, message = self._test_connection()
         self.assertFalse(ok)
-        self.assertTrue(message.startswith("Error from aiflow: HTTP status 503"), message)
+        self.assertTrue(message.startswith("aiflow at "), message)
+        self.assertIn("is unavailable (HTTP status 503)", message)
         self.assertNoSecret(message)
 
     def test_not_configured(self):

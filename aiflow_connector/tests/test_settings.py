@@ -246,7 +246,7 @@ class TestAiflowSettings(TransactionCase):
             "javascript:alert(1)",
         ):
             with self.subTest(url=bad):
-                with self.assertRaisesRegex(ValidationError, "http:// or https://"):
+                with self.assertRaisesRegex(ValidationError, "The aiflow base URL .* is invalid"):
                     self._save(aiflow_base_url=bad)
                 self.assertEqual(self._param("base_url"), "https://aiflow.example.com")
         self._save(aiflow_base_url="http://127.0.0.1:8090")

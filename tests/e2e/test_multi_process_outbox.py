@@ -53,6 +53,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from aiflow_connector.protocol.person_phone import employee_phone
 from aiflow_connector.sandbox.launch import sandbox_command
 
 REPO = Path(__file__).resolve().parents[2]
@@ -530,7 +531,15 @@ def expected_state(rpc):
         "hr.employee",
         "search_read",
         [("department_id", "in", list(codes))],
-        ["aiflow_code", "name", "department_id", "parent_id", "active", "mobile_phone"],
+        [
+            "aiflow_code",
+            "name",
+            "department_id",
+            "parent_id",
+            "active",
+            "mobile_phone",
+            "work_phone",
+        ],
         context={"active_test": False},
     )
     people = {emp["id"]: emp["aiflow_code"] for emp in employees}
@@ -548,7 +557,7 @@ def expected_state(rpc):
             "deptId": codes[emp["department_id"][0]],
             "directSupervisor": people.get(emp["parent_id"] and emp["parent_id"][0], ""),
             "status": 1 if emp["active"] else 0,
-            "mobile": emp["mobile_phone"] or "",
+            "mobile": employee_phone(emp["mobile_phone"], emp["work_phone"]),
         }
         for emp in employees
     }

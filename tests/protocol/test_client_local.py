@@ -14,6 +14,7 @@ import requests
 from aiflow_connector.protocol.client import AiflowClient, encode_body, fail_detail_ids
 from aiflow_connector.protocol.errors import (
     REASON_BAD_RESPONSE,
+    REASON_NOT_AIFLOW,
     REASON_REJECTED,
     REASON_SERVER,
     REASON_SIGNATURE,
@@ -242,18 +243,19 @@ ERROR_CASES = [
     (403, envelope(-4002, "签名验证失败"), PermanentError, REASON_SIGNATURE, -4002),
     (401, b"", PermanentError, REASON_SIGNATURE, None),
     (400, envelope(-4002, "bad"), PermanentError, REASON_REJECTED, -4002),
-    (404, b"<html>not found</html>", PermanentError, REASON_REJECTED, None),
+    (404, b"<html>not found</html>", PermanentError, REASON_NOT_AIFLOW, None),
+    (405, b"", PermanentError, REASON_NOT_AIFLOW, None),
     (415, envelope(-4002, "bad type"), PermanentError, REASON_REJECTED, -4002),
     (429, b"slow down", RetryableError, REASON_SERVER, None),
     (500, envelope(-1024, "boom"), RetryableError, REASON_SERVER, -1024),
     (502, b"<html>bad gateway</html>", RetryableError, REASON_SERVER, None),
     (503, b"<html>503</html>", RetryableError, REASON_SERVER, None),
-    (200, b"<html>login page of a proxy</html>", RetryableError, REASON_BAD_RESPONSE, None),
-    (200, b"", RetryableError, REASON_BAD_RESPONSE, None),
-    (200, b'{"ok": true}', RetryableError, REASON_BAD_RESPONSE, None),
-    (200, b'{"status": "0"}', RetryableError, REASON_BAD_RESPONSE, None),
-    (200, b'{"status": true}', RetryableError, REASON_BAD_RESPONSE, None),
-    (200, b"[0]", RetryableError, REASON_BAD_RESPONSE, None),
+    (200, b"<html>login page of a proxy</html>", RetryableError, REASON_NOT_AIFLOW, None),
+    (200, b"", RetryableError, REASON_NOT_AIFLOW, None),
+    (200, b'{"ok": true}', RetryableError, REASON_NOT_AIFLOW, None),
+    (200, b'{"status": "0"}', RetryableError, REASON_NOT_AIFLOW, None),
+    (200, b'{"status": true}', RetryableError, REASON_NOT_AIFLOW, None),
+    (200, b"[0]", RetryableError, REASON_NOT_AIFLOW, None),
 ]
 
 
