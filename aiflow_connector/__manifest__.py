@@ -21,6 +21,8 @@
         "views/aiflow_menus.xml",
         "data/ir_cron_outbox.xml",
         "views/aiflow_outbox_views.xml",
+        "views/aiflow_outbox_retry_dead_views.xml",
+        "views/aiflow_overview_views.xml",
         "views/hr_department_views.xml",
         "views/hr_employee_views.xml",
         "views/aiflow_oauth_token_views.xml",
@@ -29,6 +31,9 @@
     "assets": {
         "web.assets_backend": [
             "aiflow_connector/static/src/js/aiflow_resync_progress.js",
+            "aiflow_connector/static/src/overview/aiflow_overview.js",
+            "aiflow_connector/static/src/overview/aiflow_overview.xml",
+            "aiflow_connector/static/src/overview/aiflow_overview.scss",
         ],
     },
     "installable": True,

@@ -9,3 +9,4 @@ from . import aiflow_oauth_throttle
 from . import aiflow_oauth_code
 from . import aiflow_oauth_token
 from . import res_users
+from . import aiflow_overview

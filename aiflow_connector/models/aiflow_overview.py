@@ -1,0 +1,117 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The figures of the aiflow Overview (the app's first page): the state of the
+connection and of the sync queue, each figure with the filter of the rows
+behind it, so that what is counted is what a click opens."""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+WAITING_STATES = ("pending", "sending")
+# Rows not delivered yet that are still on their way (dead ones wait for a person).
+UNDELIVERED_STATES = ("pending", "sending", "retrying")
+FAILED_STATES = ("retrying", "dead")
+# What an unsynced install cannot do without (settings field -> parameter).
+CREDENTIALS = (
+    ("aiflow_base_url", "base_url"),
+    ("aiflow_enterprise_code", "enterprise_code"),
+    ("aiflow_app_id", "app_id"),
+    ("aiflow_app_secret", "app_secret"),
+)
+
+
+class AiflowOverview(models.AbstractModel):
+    _name = "aiflow.overview"
+    _description = "aiflow Overview"
+
+    @api.model
+    def _overview_domains(self):
+        """Figure -> the outbox rows it counts."""
+        now = fields.Datetime.now()
+        return {
+            "waiting": [("state", "in", WAITING_STATES)],
+            "retrying": [("state", "=", "retrying")],
+            "dead": [("state", "=", "dead")],
+            "delivered_24h": [
+                ("state", "=", "done"),
+                ("done_at", ">=", now - timedelta(hours=24)),
+            ],
+            "sent_48h": [("sent_at", ">=", now - timedelta(hours=48))],
+            "sent_14d": [("sent_at", ">=", now - timedelta(days=14))],
+        }
+
+    @api.model
+    def _overview_missing_credentials(self):
+        """Labels of the Settings fields still empty (the settings are read
+        in one place, aiflow.connection)."""
+        settings = self.env["aiflow.connection"]._aiflow_settings()
+        # sudo: the App Secret field is for administrators; its label is not.
+        fields_info = (
+            self.env["res.config.settings"]
+            .sudo()
+            .fields_get([name for name, _key in CREDENTIALS], ["string"])
+        )
+        return [fields_info[name]["string"] for name, key in CREDENTIALS if not settings[key]]
+
+    @api.model
+    def get_overview(self):
+        """Everything the Overview page shows, read with the user's rights."""
+        Outbox = self.env["aiflow.outbox"]
+        domains = self._overview_domains()
+        figures = {
+            key: Outbox.search_count(domains[key])
+            for key in ("waiting", "retrying", "dead", "delivered_24h")
+        }
+        oldest = Outbox.search(
+            [("state", "in", UNDELIVERED_STATES)], order="create_date, id", limit=1
+        )
+        [(last_success,)] = Outbox._read_group(
+            [("state", "=", "done"), ("sent_at", "!=", False)], [], ["sent_at:max"]
+        )
+        [(last_failed_call,)] = Outbox._read_group(
+            [("state", "in", FAILED_STATES), ("sent_at", "!=", False)], [], ["sent_at:max"]
+        )
+        error = Outbox.search(
+            [("state", "in", FAILED_STATES), ("last_error", "!=", False)],
+            order="write_date desc, id desc",
+            limit=1,
+        )
+        if last_failed_call and (not last_success or last_failed_call > last_success):
+            connection = "failing"
+        else:
+            connection = "ok" if last_success else "idle"
+        sync_enabled = Outbox._aiflow_outbox_settings()["sync_enabled"]
+        return {
+            "sync_enabled": sync_enabled,
+            "missing_credentials": self._overview_missing_credentials() if sync_enabled else [],
+            "can_configure": self.env.user.has_group("base.group_system"),
+            "connection": connection,
+            "last_success": last_success or False,
+            "last_error": error
+            and {"id": error.id, "at": error.write_date, "message": error.last_error},
+            "figures": figures,
+            "oldest": oldest and {"id": oldest.id, "created": oldest.create_date},
+            "graphs": {key: domains[key] for key in ("sent_48h", "sent_14d")},
+        }
+
+    @api.model
+    def action_open_figure(self, key):
+        """The sync queue filtered to the rows behind the figure ``key``."""
+        domains = self._overview_domains()
+        if key not in domains:
+            raise UserError(self.env._("Unknown figure: %(key)s", key=key))
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "aiflow_connector.aiflow_outbox_action"
+        )
+        modes = ["list", "form", "graph", "pivot"]
+        if key.startswith("sent_"):
+            modes = ["graph", "pivot", "list", "form"]
+        views = {mode: view_id for view_id, mode in action["views"]}
+        action.update(
+            domain=domains[key],
+            context={},
+            views=[(views.get(mode, False), mode) for mode in modes],
+            view_mode=",".join(modes),
+        )
+        return action
