@@ -31,6 +31,7 @@
     "assets": {
         "web.assets_backend": [
             "aiflow_connector/static/src/js/aiflow_resync_progress.js",
+            "aiflow_connector/static/src/js/aiflow_sync_state_field.js",
             "aiflow_connector/static/src/overview/aiflow_overview.js",
             "aiflow_connector/static/src/overview/aiflow_overview.xml",
             "aiflow_connector/static/src/overview/aiflow_overview.scss",

@@ -5,10 +5,13 @@ behind it, so that what is counted is what a click opens."""
 
 from datetime import timedelta
 
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 WAITING_STATES = ("pending", "sending")
+HOURS_SHOWN = 48
 # Rows not delivered yet that are still on their way (dead ones wait for a person).
 UNDELIVERED_STATES = ("pending", "sending", "retrying")
 FAILED_STATES = ("retrying", "dead")
@@ -26,6 +29,26 @@ class AiflowOverview(models.AbstractModel):
     _description = "aiflow Overview"
 
     @api.model
+    def _overview_tz(self):
+        tz_name = self.env.context.get("tz")
+        return tz_name if tz_name in pytz.all_timezones_set else "UTC"
+
+    @api.model
+    def _overview_hours(self):
+        """The last HOURS_SHOWN hours, oldest first, as (start in the user's
+        timezone, start in UTC), both naive like Odoo's datetimes."""
+        tz = pytz.timezone(self._overview_tz())
+        now = pytz.utc.localize(fields.Datetime.now()).astimezone(tz)
+        current = now.replace(minute=0, second=0, microsecond=0)
+        hours = []
+        for back in range(HOURS_SHOWN - 1, -1, -1):
+            start = tz.normalize(current - timedelta(hours=back))
+            hours.append(
+                (start.replace(tzinfo=None), start.astimezone(pytz.utc).replace(tzinfo=None))
+            )
+        return hours
+
+    @api.model
     def _overview_domains(self):
         """Figure -> the outbox rows it counts."""
         now = fields.Datetime.now()
@@ -37,7 +60,7 @@ class AiflowOverview(models.AbstractModel):
                 ("state", "=", "done"),
                 ("done_at", ">=", now - timedelta(hours=24)),
             ],
-            "sent_48h": [("sent_at", ">=", now - timedelta(hours=48))],
+            "sent_48h": [("sent_at", ">=", self._overview_hours()[0][1])],
             "sent_14d": [("sent_at", ">=", now - timedelta(days=14))],
         }
 
@@ -53,6 +76,29 @@ class AiflowOverview(models.AbstractModel):
             .fields_get([name for name, _key in CREDENTIALS], ["string"])
         )
         return [fields_info[name]["string"] for name, key in CREDENTIALS if not settings[key]]
+
+    @api.model
+    def _overview_hourly(self):
+        """Rows sent in each of the last hours: delivered, and not delivered
+        by that call (failed, or queued again since), with their filter."""
+        hours = self._overview_hours()
+        counts = {}
+        # Grouped by hour in the user's timezone, like the hours above.
+        outbox = self.env["aiflow.outbox"].with_context(tz=self._overview_tz())
+        for hour, state, count in outbox._read_group(
+            [("sent_at", ">=", hours[0][1])], ["sent_at:hour", "state"], ["__count"]
+        ):
+            bucket = counts.setdefault(hour, {"delivered": 0, "failed": 0})
+            bucket["delivered" if state == "done" else "failed"] += count
+        ends = [utc for _local, utc in hours[1:]] + [None]
+        return [
+            dict(
+                counts.get(local, {"delivered": 0, "failed": 0}),
+                hour=fields.Datetime.to_string(local),
+                domain=[("sent_at", ">=", utc)] + ([("sent_at", "<", end)] if end else []),
+            )
+            for (local, utc), end in zip(hours, ends, strict=True)
+        ]
 
     @api.model
     def get_overview(self):
@@ -88,11 +134,15 @@ class AiflowOverview(models.AbstractModel):
             "can_configure": self.env.user.has_group("base.group_system"),
             "connection": connection,
             "last_success": last_success or False,
-            "last_error": error
-            and {"id": error.id, "at": error.write_date, "message": error.last_error},
+            "last_error": (
+                {"id": error.id, "at": error.write_date, "message": error.last_error}
+                if error
+                else False
+            ),
             "figures": figures,
-            "oldest": oldest and {"id": oldest.id, "created": oldest.create_date},
-            "graphs": {key: domains[key] for key in ("sent_48h", "sent_14d")},
+            "oldest": {"id": oldest.id, "created": oldest.create_date} if oldest else False,
+            "hourly": self._overview_hourly(),
+            "daily_domain": domains["sent_14d"],
         }
 
     @api.model

@@ -11,3 +11,7 @@ from . import test_oauth2_admin
 from . import test_oauth2_browser
 from . import test_sync_browser
 from . import test_i18n
+from . import test_sync_state
+from . import test_console_actions
+from . import test_console_browser
+from . import test_overview

@@ -106,9 +106,8 @@ class TestOverview(TransactionCase):
                 self.assertFalse(action["context"], "a default filter would hide rows")
                 opened = self.env["aiflow.outbox"].with_user(self.operator).search(action["domain"])
                 self.assertEqual(set(opened.ids), ids)
-        for key in ("sent_48h", "sent_14d"):
-            graphed = self.env["aiflow.outbox"].search(data["graphs"][key])
-            self.assertEqual(set(graphed.ids), expected[key])
+        graphed = self.env["aiflow.outbox"].search(data["daily_domain"])
+        self.assertEqual(set(graphed.ids), expected["sent_14d"])
 
         # The oldest row not delivered, the last success, the last error.
         self.env.cr.execute(
@@ -129,6 +128,37 @@ class TestOverview(TransactionCase):
         self.assertEqual(data["connection"], "failing")
         self.assertTrue(data["sync_enabled"])
         self.assertEqual(data["missing_credentials"], [])
+
+    def test_hourly_bars_equal_the_database_and_open_those_rows(self):
+        rows = self.make_rows()
+        self.env.flush_all()
+        data = self.Overview.with_context(tz="UTC").get_overview()
+        hours = data["hourly"]
+        self.assertEqual(len(hours), 48)
+        first = fields.Datetime.to_datetime(hours[0]["hour"])
+        self.assertEqual(first, fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
+                         - timedelta(hours=47))  # fmt: skip
+        self.env.cr.execute(
+            """SELECT date_trunc('hour', sent_at), state = 'done', count(*) FROM aiflow_outbox
+                WHERE sent_at >= %s GROUP BY 1, 2""",
+            (first,),
+        )
+        expected = {}
+        for hour, delivered, count in self.env.cr.fetchall():
+            bucket = expected.setdefault(fields.Datetime.to_string(hour), [0, 0])
+            bucket[0 if delivered else 1] += count
+        shown = {
+            h["hour"]: [h["delivered"], h["failed"]] for h in hours if h["delivered"] or h["failed"]
+        }
+        self.assertEqual(shown, expected)
+        # This test's retry (5 minutes ago) and delivery (1 hour ago) are there.
+        self.assertGreaterEqual(sum(h["failed"] for h in hours), 2)
+        Outbox = self.env["aiflow.outbox"].with_user(self.operator)
+        for hour in hours:
+            opened = Outbox.search(hour["domain"])
+            self.assertEqual(len(opened), hour["delivered"] + hour["failed"], hour["hour"])
+        last_two = Outbox.search(hours[-2]["domain"]) | Outbox.search(hours[-1]["domain"])
+        self.assertIn(rows["retrying"].id, last_two.ids)
 
     def test_connection_state_follows_the_latest_call(self):
         rows = self.make_rows()
@@ -165,9 +195,10 @@ class TestOverview(TransactionCase):
         self.env["aiflow.outbox"].search([]).unlink()
         data = self.Overview.get_overview()
         self.assertEqual(data["connection"], "idle")
-        self.assertFalse(data["last_success"])
-        self.assertFalse(data["last_error"])
-        self.assertFalse(data["oldest"])
+        # Plain values, as the page receives them in JSON.
+        self.assertIs(data["last_success"], False)
+        self.assertIs(data["last_error"], False)
+        self.assertIs(data["oldest"], False)
         self.assertEqual(set(data["figures"].values()), {0})
 
     def test_unknown_figure_and_users_outside_the_connector(self):
