@@ -3,7 +3,7 @@
 connection and of the sync queue, each figure with the filter of the rows
 behind it, so that what is counted is what a click opens."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytz
 
@@ -11,7 +11,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 WAITING_STATES = ("pending", "sending")
-HOURS_SHOWN = 48
+# Bars of the two charts: hours, days.
+SLOTS = {"hour": 48, "day": 14}
 # Rows not delivered yet that are still on their way (dead ones wait for a person).
 UNDELIVERED_STATES = ("pending", "sending", "retrying")
 FAILED_STATES = ("retrying", "dead")
@@ -34,19 +35,23 @@ class AiflowOverview(models.AbstractModel):
         return tz_name if tz_name in pytz.all_timezones_set else "UTC"
 
     @api.model
-    def _overview_hours(self):
-        """The last HOURS_SHOWN hours, oldest first, as (start in the user's
-        timezone, start in UTC), both naive like Odoo's datetimes."""
+    def _overview_slots(self, unit):
+        """The last SLOTS[unit] hours or days, oldest first, as (start in the
+        user's timezone, start in UTC), both naive like Odoo's datetimes."""
         tz = pytz.timezone(self._overview_tz())
         now = pytz.utc.localize(fields.Datetime.now()).astimezone(tz)
-        current = now.replace(minute=0, second=0, microsecond=0)
-        hours = []
-        for back in range(HOURS_SHOWN - 1, -1, -1):
-            start = tz.normalize(current - timedelta(hours=back))
-            hours.append(
+        slots = []
+        for back in range(SLOTS[unit] - 1, -1, -1):
+            if unit == "hour":
+                current = now.replace(minute=0, second=0, microsecond=0)
+                start = tz.normalize(current - timedelta(hours=back))
+            else:
+                day = now.date() - timedelta(days=back)
+                start = tz.localize(datetime.combine(day, time()))
+            slots.append(
                 (start.replace(tzinfo=None), start.astimezone(pytz.utc).replace(tzinfo=None))
             )
-        return hours
+        return slots
 
     @api.model
     def _overview_domains(self):
@@ -60,8 +65,8 @@ class AiflowOverview(models.AbstractModel):
                 ("state", "=", "done"),
                 ("done_at", ">=", now - timedelta(hours=24)),
             ],
-            "sent_48h": [("sent_at", ">=", self._overview_hours()[0][1])],
-            "sent_14d": [("sent_at", ">=", now - timedelta(days=14))],
+            "sent_48h": [("sent_at", ">=", self._overview_slots("hour")[0][1])],
+            "sent_14d": [("sent_at", ">=", self._overview_slots("day")[0][1])],
         }
 
     @api.model
@@ -78,26 +83,27 @@ class AiflowOverview(models.AbstractModel):
         return [fields_info[name]["string"] for name, key in CREDENTIALS if not settings[key]]
 
     @api.model
-    def _overview_hourly(self):
-        """Rows sent in each of the last hours: delivered, and not delivered
-        by that call (failed, or queued again since), with their filter."""
-        hours = self._overview_hours()
+    def _overview_bars(self, unit):
+        """Rows sent in each of the last hours or days: delivered, and not
+        delivered by that call (failed, or queued again since), each with
+        the filter of its rows."""
+        slots = self._overview_slots(unit)
         counts = {}
-        # Grouped by hour in the user's timezone, like the hours above.
+        # Grouped in the user's timezone, like the slots above.
         outbox = self.env["aiflow.outbox"].with_context(tz=self._overview_tz())
-        for hour, state, count in outbox._read_group(
-            [("sent_at", ">=", hours[0][1])], ["sent_at:hour", "state"], ["__count"]
+        for start, state, count in outbox._read_group(
+            [("sent_at", ">=", slots[0][1])], [f"sent_at:{unit}", "state"], ["__count"]
         ):
-            bucket = counts.setdefault(hour, {"delivered": 0, "failed": 0})
+            bucket = counts.setdefault(start, {"delivered": 0, "failed": 0})
             bucket["delivered" if state == "done" else "failed"] += count
-        ends = [utc for _local, utc in hours[1:]] + [None]
+        ends = [utc for _local, utc in slots[1:]] + [None]
         return [
             dict(
                 counts.get(local, {"delivered": 0, "failed": 0}),
-                hour=fields.Datetime.to_string(local),
+                start=fields.Datetime.to_string(local),
                 domain=[("sent_at", ">=", utc)] + ([("sent_at", "<", end)] if end else []),
             )
-            for (local, utc), end in zip(hours, ends, strict=True)
+            for (local, utc), end in zip(slots, ends, strict=True)
         ]
 
     @api.model
@@ -141,8 +147,8 @@ class AiflowOverview(models.AbstractModel):
             ),
             "figures": figures,
             "oldest": {"id": oldest.id, "created": oldest.create_date} if oldest else False,
-            "hourly": self._overview_hourly(),
-            "daily_domain": domains["sent_14d"],
+            "hourly": self._overview_bars("hour"),
+            "daily": self._overview_bars("day"),
         }
 
     @api.model

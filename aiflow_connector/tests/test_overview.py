@@ -3,7 +3,7 @@
 the rows each figure opens."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
@@ -106,8 +106,6 @@ class TestOverview(TransactionCase):
                 self.assertFalse(action["context"], "a default filter would hide rows")
                 opened = self.env["aiflow.outbox"].with_user(self.operator).search(action["domain"])
                 self.assertEqual(set(opened.ids), ids)
-        graphed = self.env["aiflow.outbox"].search(data["daily_domain"])
-        self.assertEqual(set(graphed.ids), expected["sent_14d"])
 
         # The oldest row not delivered, the last success, the last error.
         self.env.cr.execute(
@@ -129,36 +127,60 @@ class TestOverview(TransactionCase):
         self.assertTrue(data["sync_enabled"])
         self.assertEqual(data["missing_credentials"], [])
 
-    def test_hourly_bars_equal_the_database_and_open_those_rows(self):
+    def test_bars_equal_the_database_and_open_those_rows(self):
         rows = self.make_rows()
         self.env.flush_all()
         data = self.Overview.with_context(tz="UTC").get_overview()
-        hours = data["hourly"]
-        self.assertEqual(len(hours), 48)
-        first = fields.Datetime.to_datetime(hours[0]["hour"])
-        self.assertEqual(first, fields.Datetime.now().replace(minute=0, second=0, microsecond=0)
-                         - timedelta(hours=47))  # fmt: skip
-        self.env.cr.execute(
-            """SELECT date_trunc('hour', sent_at), state = 'done', count(*) FROM aiflow_outbox
-                WHERE sent_at >= %s GROUP BY 1, 2""",
-            (first,),
-        )
-        expected = {}
-        for hour, delivered, count in self.env.cr.fetchall():
-            bucket = expected.setdefault(fields.Datetime.to_string(hour), [0, 0])
-            bucket[0 if delivered else 1] += count
-        shown = {
-            h["hour"]: [h["delivered"], h["failed"]] for h in hours if h["delivered"] or h["failed"]
-        }
-        self.assertEqual(shown, expected)
-        # This test's retry (5 minutes ago) and delivery (1 hour ago) are there.
-        self.assertGreaterEqual(sum(h["failed"] for h in hours), 2)
         Outbox = self.env["aiflow.outbox"].with_user(self.operator)
-        for hour in hours:
-            opened = Outbox.search(hour["domain"])
-            self.assertEqual(len(opened), hour["delivered"] + hour["failed"], hour["hour"])
+        now = fields.Datetime.now()
+        for key, unit, count, first in (
+            (
+                "hourly",
+                "hour",
+                48,
+                now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=47),
+            ),
+            ("daily", "day", 14, datetime.combine(now.date() - timedelta(days=13), time())),
+        ):
+            with self.subTest(chart=key):
+                bars = data[key]
+                self.assertEqual(len(bars), count)
+                self.assertEqual(fields.Datetime.to_datetime(bars[0]["start"]), first)
+                self.env.cr.execute(
+                    SQL(
+                        """SELECT date_trunc(%s, sent_at), state = 'done', count(*)
+                             FROM aiflow_outbox WHERE sent_at >= %s GROUP BY 1, 2""",
+                        unit,
+                        first,
+                    )
+                )
+                expected = {}
+                for start, delivered, number in self.env.cr.fetchall():
+                    bucket = expected.setdefault(fields.Datetime.to_string(start), [0, 0])
+                    bucket[0 if delivered else 1] += number
+                shown = {
+                    bar["start"]: [bar["delivered"], bar["failed"]]
+                    for bar in bars
+                    if bar["delivered"] or bar["failed"]
+                }
+                self.assertEqual(shown, expected)
+                for bar in bars:
+                    opened = Outbox.search(bar["domain"])
+                    self.assertEqual(len(opened), bar["delivered"] + bar["failed"], bar["start"])
+                # The figure's link opens the rows of all the bars.
+                action = self.Overview.with_context(tz="UTC").action_open_figure(
+                    "sent_48h" if unit == "hour" else "sent_14d"
+                )
+                self.assertEqual(
+                    Outbox.search_count(action["domain"]),
+                    sum(bar["delivered"] + bar["failed"] for bar in bars),
+                )
+        # This test's retry (5 minutes ago) is in one of the last two hours,
+        # its delivery of 3 days ago among the days.
+        hours = data["hourly"]
         last_two = Outbox.search(hours[-2]["domain"]) | Outbox.search(hours[-1]["domain"])
         self.assertIn(rows["retrying"].id, last_two.ids)
+        self.assertIn(rows["done_old"].id, Outbox.search(data["daily"][-4]["domain"]).ids)
 
     def test_connection_state_follows_the_latest_call(self):
         rows = self.make_rows()

@@ -2,18 +2,17 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 // The aiflow Overview: the connection and the sync queue at a glance. The
 // figures come from aiflow.overview (Python); each one opens the rows it
-// counts, and the graphs are Odoo's own graph view on the queue.
+// counts; a chart's title opens Odoo's graph and pivot views of the queue.
 import { Component, onWillStart, useState } from "@odoo/owl";
 import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { Layout } from "@web/search/layout";
-import { View } from "@web/views/view";
 
 export class AiflowOverview extends Component {
     static template = "aiflow_connector.Overview";
-    static components = { Layout, View };
+    static components = { Layout };
     static props = ["*"];
 
     setup() {
@@ -43,46 +42,52 @@ export class AiflowOverview extends Component {
         return { at: formatDateTime(moment), ago: moment.toRelative() };
     }
 
-    /** Odoo's graph view of the last days, by outcome. */
-    get dailyGraphProps() {
-        return {
-            resModel: "aiflow.outbox",
-            type: "graph",
-            domain: this.state.data.daily_domain,
-            groupBy: ["sent_at:day", "state"],
-            display: { controlPanel: false },
-            useSampleModel: false,
-        };
-    }
-
-    /** The hourly bars: heights relative to the busiest hour. */
-    get hourlyBars() {
-        const hours = this.state.data.hourly;
-        const highest = Math.max(1, ...hours.map((hour) => hour.delivered + hour.failed));
-        return hours.map((hour, index) => {
-            const start = deserializeDateTime(hour.hour, { tz: "utc" });
+    /**
+     * The bars of a chart: heights relative to its busiest slot, a label
+     * under every ``every``-th one (counted from the current slot).
+     */
+    bars(slots, unit, every) {
+        const highest = Math.max(1, ...slots.map((slot) => slot.delivered + slot.failed));
+        const format = unit === "hour" ? "HH:mm" : "MM-dd";
+        return slots.map((slot, index) => {
+            const start = deserializeDateTime(slot.start, { tz: "utc" });
+            const name = unit === "hour" ? start.toFormat("MM-dd HH:mm") : start.toFormat("yyyy-MM-dd");
             return {
-                ...hour,
-                index,
-                label: start.toFormat("HH:mm"),
-                day: start.toFormat("MM-dd"),
-                // Every sixth hour is named under the axis.
-                named: (hours.length - 1 - index) % 6 === 0,
-                deliveredHeight: (100 * hour.delivered) / highest,
-                failedHeight: (100 * hour.failed) / highest,
-                title: _t("%(hour)s: %(delivered)s delivered, %(failed)s not delivered", {
-                    hour: `${start.toFormat("MM-dd HH:mm")}`,
-                    delivered: hour.delivered,
-                    failed: hour.failed,
+                ...slot,
+                label: start.toFormat(format),
+                name,
+                named: (slots.length - 1 - index) % every === 0,
+                deliveredHeight: (100 * slot.delivered) / highest,
+                failedHeight: (100 * slot.failed) / highest,
+                title: _t("%(when)s: %(delivered)s delivered, %(failed)s not delivered", {
+                    when: name,
+                    delivered: slot.delivered,
+                    failed: slot.failed,
                 }),
             };
         });
     }
 
-    async openHour(bar) {
+    get charts() {
+        const { hourly, daily } = this.state.data;
+        return [
+            {
+                key: "sent_48h",
+                title: _t("Rows sent per hour, last 48 hours"),
+                bars: this.bars(hourly, "hour", 6),
+            },
+            {
+                key: "sent_14d",
+                title: _t("Rows sent per day, last 14 days"),
+                bars: this.bars(daily, "day", 2),
+            },
+        ];
+    }
+
+    async openSlot(bar) {
         await this.action.doAction({
             type: "ir.actions.act_window",
-            name: _t("Rows sent at %(hour)s", { hour: `${bar.day} ${bar.label}` }),
+            name: _t("Rows sent: %(when)s", { when: bar.name }),
             res_model: "aiflow.outbox",
             domain: bar.domain,
             views: [
