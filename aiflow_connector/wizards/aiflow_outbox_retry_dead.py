@@ -50,7 +50,7 @@ class AiflowOutboxRetryDead(models.TransientModel):
         count = self.env["aiflow.outbox"].search_count(dead_domain)
         if count <= CONFIRM_ABOVE:
             return self._aiflow_requeue(dead_domain)
-        wizard = self.create({"domain": json.dumps(dead_domain), "dead_count": count})
+        wizard = self.create({"domain": json.dumps(dead_domain, default=str), "dead_count": count})
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Retry dead rows"),
