@@ -65,14 +65,19 @@ class Browser:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        target = self._page_target(port)
-        self.ws = websocket.create_connection(target, timeout=60, suppress_origin=True)
+        self.ws = None
         self.next_id = 0
         self.errors = []  # the page's console errors, for a page that fails
-        self.call("Page.enable")
-        self.call("Runtime.enable")
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
-                  deviceScaleFactor=1, mobile=False)  # fmt: skip
+        try:
+            target = self._page_target(port)
+            self.ws = websocket.create_connection(target, timeout=60, suppress_origin=True)
+            self.call("Page.enable")
+            self.call("Runtime.enable")
+            self.call("Emulation.setDeviceMetricsOverride", width=width, height=height,
+                      deviceScaleFactor=1, mobile=False)  # fmt: skip
+        except Exception:
+            self.close()  # no Chromium left behind
+            raise
 
     @staticmethod
     def _page_target(port):
@@ -129,7 +134,8 @@ class Browser:
 
     def close(self):
         try:
-            self.ws.close()
+            if self.ws:
+                self.ws.close()
         finally:
             self.process.terminate()
             self.process.wait(10)
