@@ -30,5 +30,9 @@ settings = env["res.config.settings"].create(
     }
 )
 settings.execute()
+# Chinese is installed with its translations, so that a user (or the
+# screenshot script) can switch to it.
+chinese = env["res.lang"]._activate_lang("zh_CN")
+env["base.language.install"].create({"lang_ids": [(6, 0, chinese.ids)]}).lang_install()
 env.cr.commit()
 print(f"aiflow_connector configured: aiflow = {sandbox_url}, Odoo = {odoo_url}")

@@ -75,7 +75,7 @@ cat <<INFO
   aiflow_connector demo
   ---------------------
   Odoo:     $AIFLOW_ODOO_PUBLIC_URL   (login: admin  password: admin)
-  Settings: $AIFLOW_ODOO_PUBLIC_URL/odoo/settings  (General Settings, section "aiflow")
+  Settings: $AIFLOW_ODOO_PUBLIC_URL/odoo/action-aiflow_connector.res_config_settings_action
   Sandbox:  $AIFLOW_SANDBOX_PUBLIC_URL   (state: $AIFLOW_SANDBOX_PUBLIC_URL/sandbox/state,
             SSO login: $AIFLOW_SANDBOX_PUBLIC_URL/sandbox/login)
   Stop with Ctrl-C.

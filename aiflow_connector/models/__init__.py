@@ -2,6 +2,7 @@ from . import aiflow_code_mixin
 from . import hr_department
 from . import hr_employee
 from . import aiflow_outbox
+from . import aiflow_outbox_display
 from . import aiflow_connection
 from . import res_config_settings
 from . import aiflow_oauth_client
@@ -13,3 +14,4 @@ from . import aiflow_flow
 from . import aiflow_order
 from . import aiflow_order_task
 from . import aiflow_order_log
+from . import aiflow_overview

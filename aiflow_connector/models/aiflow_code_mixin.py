@@ -41,7 +41,7 @@ class AiflowCodeMixin(models.AbstractModel):
     aiflow_sync_state = fields.Selection(
         [
             ("not_synced", "Not synced"),
-            ("pending", "Pending"),
+            ("pending", "Queued"),
             ("sending", "Sending"),
             ("done", "Synced"),
             ("retrying", "Retrying"),
@@ -135,11 +135,20 @@ class AiflowCodeMixin(models.AbstractModel):
                 )
             )
             last_done = dict(self.env.cr.fetchall())
+        # A change saved in this transaction has no row until it commits
+        # (the form reads the record back before that): it is queued. Its
+        # write reaches the sync hook when flushed.
+        self.flush_recordset(list(self._aiflow_sync_fields))
+        queued = self._aiflow_queued_ids()
         for record in self:
             state, _done_at, error = rows_by_id.get(record.id, ("not_synced", None, None))
-            record.aiflow_sync_state = state
+            record.aiflow_sync_state = "pending" if record.id in queued else state
             record.aiflow_last_sync = last_done.get(record.id) or False
             record.aiflow_last_error = error or False
+
+    def _aiflow_queued_ids(self):
+        pending = self.env.cr.precommit.data.get("aiflow.outbox") or {"live": {}}
+        return pending["live"].get((self._aiflow_endpoint, self._name), set())
 
     def action_aiflow_sync_rows(self):
         self.ensure_one()

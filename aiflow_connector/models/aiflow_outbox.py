@@ -66,6 +66,8 @@ RETRY_CAP_SECONDS = 3600
 RUN_TIME_BUDGET = 60
 
 OPEN_STATES = ("pending", "retrying", "sending", "dead")
+# Rows the console may queue again.
+RETRYABLE_STATES = ("pending", "retrying", "dead")
 
 # Ordering: departments before users; disabling old/deleted records last, so
 # every child has been pointed elsewhere before its old parent goes away.
@@ -1099,9 +1101,16 @@ class AiflowOutbox(models.Model):
     # console actions
 
     def action_retry_now(self):
-        # A delivered row may be sent again too (e.g. aiflow lost the record).
-        rows = self.filtered(lambda row: row.state != "sending")
-        rows.write(
+        # Delivered or cancelled rows stay as they are; a row being sent waits
+        # for its outcome.
+        rows = self.filtered(lambda row: row.state in RETRYABLE_STATES)
+        rows._aiflow_requeue()
+        return self.env["aiflow.outbox.retry.dead"]._aiflow_notification(
+            len(rows), len(self) - len(rows)
+        )
+
+    def _aiflow_requeue(self):
+        self.write(
             {
                 "state": "pending",
                 "attempts": 0,
@@ -1110,9 +1119,8 @@ class AiflowOutbox(models.Model):
                 "claim_token": False,
             }
         )
-        if rows:
+        if self:
             self._aiflow_trigger_worker()
-        return True
 
     def action_cancel(self):
         if any(row.state == "sending" for row in self):
@@ -1125,10 +1133,14 @@ class AiflowOutbox(models.Model):
         return True
 
     def action_retry_all_dead(self):
-        # Not an api.model method: the list's header button passes the
-        # selected ids (none or some), and every dead row is retried anyway.
-        self.search([("state", "=", "dead")]).action_retry_now()
-        return True
+        # The list's header button passes the selected rows, or none and the
+        # list's current filter (active_domain); called from code with
+        # neither, every dead row.
+        if self:
+            domain = [("id", "in", self.ids)]
+        else:
+            domain = self.env.context.get("active_domain") or []
+        return self.env["aiflow.outbox.retry.dead"]._aiflow_retry_dead(domain)
 
     @api.model
     def _cron_vacuum(self):

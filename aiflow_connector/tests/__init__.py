@@ -18,3 +18,7 @@ from . import test_connection_messages
 from . import test_settings_checks
 from . import test_person_phone
 from . import test_settings_browser
+from . import test_sync_state
+from . import test_console_actions
+from . import test_console_browser
+from . import test_overview

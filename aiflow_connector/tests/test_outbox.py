@@ -109,8 +109,9 @@ class TestOutbox(OrgSyncCase):
         self.assertIn(child.aiflow_code, member_row.last_error)
         self.assertNotIn(member.aiflow_code, [u["userId"] for u in self.sent_items(USER_PATH)])
 
-        # Cause fixed (the parent is sent again), then retry the dead one.
-        self.rows(parent).action_retry_now()
+        # Cause fixed (the parent is queued again, as a full resync does; a
+        # delivered row is not retried), then retry the dead one.
+        parent._aiflow_changed()
         self.Outbox.action_retry_all_dead()
         self.deliver()
         self.assertEqual(child_row.state, "done")

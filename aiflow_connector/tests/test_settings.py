@@ -201,11 +201,14 @@ class TestAiflowSettings(TransactionCase):
             .get_views([(False, "form")])["views"]["form"]["arch"]
         )
         self.assertIn('name="aiflow_connector"', arch)
-        # One section "aiflow" inside General Settings, not an app of its own.
+        # An app of its own (a sidebar entry), holding the section "aiflow".
         block = etree.fromstring(arch).xpath("//block[@name='aiflow_connector']")
         self.assertEqual(len(block), 1)
         self.assertEqual(block[0].get("title"), "aiflow")
-        self.assertEqual(block[0].getparent().get("name"), "general_settings")
+        app = block[0].getparent()
+        self.assertEqual(
+            (app.tag, app.get("name"), app.get("string")), ("app", "aiflow_connector", "aiflow")
+        )
         self.assertIn('name="action_aiflow_test_connection"', arch)
         for field_name in (
             "aiflow_base_url",
@@ -417,8 +420,9 @@ class TestAiflowSettings(TransactionCase):
         self.assertEqual(root.groups_id, operator_group)
         self.assertEqual(root.web_icon, "aiflow_connector,static/description/icon.png")
         self.assertEqual(configuration.parent_id, root)
+        # The menu opens the settings on the aiflow app.
         self.assertEqual(
-            configuration.action.context, "{'module': 'general_settings', 'bin_size': False}"
+            configuration.action.context, "{'module': 'aiflow_connector', 'bin_size': False}"
         )
         menus = self.env["ir.ui.menu"]
         self.assertIn(configuration.id, menus.with_user(self.admin)._visible_menu_ids())
