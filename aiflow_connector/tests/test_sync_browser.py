@@ -12,7 +12,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .test_connection import AiflowSandboxMixin
+from .common import AiflowSandboxMixin
 
 # How long the test's worker waits for the page to have seen the running
 # resync (a page load and a few clicks: ~5-20 s on a busy machine).
