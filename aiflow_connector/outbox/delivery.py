@@ -1,0 +1,537 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""One delivery run: claim due rows, build their payloads from the current
+records, send them (parents first, in batches), settle the outcomes.
+
+No user transaction stays open across an HTTP call: a claim is committed
+before the call, each outcome right after its answer. What a row is sent
+as, and in what order, comes from its :mod:`.sources` declaration.
+"""
+
+import json
+import logging
+import random
+import threading
+import time
+import uuid
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from odoo import fields
+
+from ..protocol import send_plan
+from ..protocol.errors import AiflowError, PayloadError
+from ..protocol.schema import validate, validate_item
+from . import queries, sources
+from .states import DEAD, DONE, RETRYING
+
+_logger = logging.getLogger(__name__)
+
+# A row stays claimed this long; after it, a worker that died is presumed
+# dead and its rows are claimed again. Longer than a few batches' worst
+# case (connect + read timeout each).
+CLAIM_LEASE = timedelta(minutes=10)
+# Rows claimed at once: a few batches, so a lease comfortably covers them.
+CLAIM_BATCHES = 5
+# Rows left waiting for a record another worker was sending are looked at
+# again this much later.
+IN_FLIGHT_RECHECK = timedelta(seconds=10)
+RETRY_BASE_SECONDS = 30
+RETRY_CAP_SECONDS = 3600
+# One cron run stops after this long and asks for another, so other cron
+# jobs get their turn, and well before Odoo's limit_time_real (120 s by
+# default) would kill a cron worker in multi-process mode.
+RUN_TIME_BUDGET = 60
+
+
+def retry_delay(attempts, rand=random.random):
+    """Seconds before the next try after ``attempts`` failed ones: exponential
+    (30 s, 60 s, 120 s ... capped at one hour) with +-50 % jitter so that
+    workers that failed together do not come back together."""
+    base = min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_CAP_SECONDS)
+    return base * (0.5 + rand())
+
+
+def _json(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class ClaimedRow:
+    """An outbox row as the worker holds it (no ORM record per row)."""
+
+    id: int
+    endpoint: str
+    mode: str
+    res_model: str
+    res_id: int
+    record_key: str
+    payload: str
+    attempts: int
+
+    @property
+    def source(self):
+        return sources.get(self.endpoint, self.res_model)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a claimed row."""
+
+    row_id: int
+    state: str
+    error: str = None
+    request: str = None
+    response: str = None
+    next_at: datetime = None
+    sent: bool = False
+
+
+def auto_commit(env):
+    # Tests run inside one transaction that must not be committed.
+    return not getattr(threading.current_thread(), "testing", False) or env.context.get(
+        "aiflow_outbox_commit"
+    )
+
+
+def commit(env):
+    # The worker runs in its own cron transaction, never a user's: a claim
+    # must be visible to other workers before the HTTP call, and each
+    # outcome must stay recorded whatever happens to the next batch.
+    if auto_commit(env):
+        env.cr.commit()  # pylint: disable=invalid-commit
+    else:
+        env.flush_all()
+
+
+def claim(env, limit, skip=()):
+    """Claim due rows (and rows whose claim outlived its lease); returns
+    (claim token, [:class:`ClaimedRow`]), committed before any call."""
+    token = uuid.uuid4().hex
+    if auto_commit(env):
+        # Odoo's transactions are REPEATABLE READ, where locking a row that
+        # another worker claimed (and committed) after our snapshot is a
+        # serialization error; READ COMMITTED re-checks such a row and skips
+        # it, which is what SKIP LOCKED claiming needs.
+        env.cr.commit()  # pylint: disable=invalid-commit
+        env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        # Two rows of one record never go to two workers at once.
+        queries.lock_claims(env.cr)
+    else:
+        env.flush_all()
+    now = fields.Datetime.now()
+    # A lapsed claim is released first: it is claimed again with the newer
+    # row of its record and both make one item.
+    queries.release_lapsed_claims(env.cr, now, now - CLAIM_LEASE)
+    rows = sorted(
+        (ClaimedRow(*values) for values in queries.claim(env.cr, now, token, limit, skip)),
+        key=lambda row: row.id,
+    )
+    env["aiflow.outbox"].invalidate_model()
+    commit(env)
+    return token, rows
+
+
+def settle(env, token, outcomes):
+    """Record ``outcomes`` of rows claimed by ``token``; returns the ids changed."""
+    if not outcomes:
+        return set()
+    settled = queries.settle(env.cr, token, outcomes, fields.Datetime.now(), env.uid)
+    env["aiflow.outbox"].invalidate_model()
+    return settled
+
+
+def release(env, token, notes):
+    """Back to the queue, not sent, so no attempt is counted. ``notes``: row
+    id -> why it waits (None keeps the previous note)."""
+    if notes:
+        queries.release(env.cr, token, notes, fields.Datetime.now())
+        env["aiflow.outbox"].invalidate_model()
+
+
+class Run:
+    """One run of the worker over what is due, within ``time_budget`` seconds."""
+
+    def __init__(self, env, settings, client, time_budget=RUN_TIME_BUDGET):
+        self.env = env
+        self.settings = settings
+        self.client = client
+        self.deadline = time.monotonic() + time_budget
+        self.stats = defaultdict(int)
+
+    def deliver(self):
+        """Send what is due; returns whether the run ran out of time."""
+        stopped = out_of_time = False
+        # A child that had to wait for a parent claimed later in this run
+        # gets another pass once something was delivered.
+        while not (stopped or out_of_time):
+            delivered_before = self.stats["done"]
+            skip = set()
+            while True:
+                if time.monotonic() > self.deadline:
+                    out_of_time = True
+                    break
+                token, rows = claim(self.env, self.settings.sync_batch_size * CLAIM_BATCHES, skip)
+                if not rows:
+                    break
+                self.stats["claims"] += 1
+                stopped, waited = self.send(token, rows)
+                skip.update(waited)
+                if stopped:
+                    break
+            if not skip or self.stats["done"] == delivered_before:
+                break
+        return out_of_time or time.monotonic() > self.deadline
+
+    def send(self, token, rows):
+        """Send claimed ``rows``; returns (stopped, ids left waiting)."""
+        waited = set()
+        groups = defaultdict(list)
+        orphans = []
+        for row in rows:
+            source = row.source
+            if source is None:
+                orphans.append(row)
+            else:
+                groups[(source.row_priority(row.mode), row.endpoint, row.res_model)].append(row)
+        self._settle_orphans(token, orphans)
+        order = sorted(groups)
+        for position, key in enumerate(order):
+            rows_of_group = groups[key]
+            stopped, group_waited = Group(
+                self, token, rows_of_group[0].source, rows_of_group
+            ).send()
+            waited.update(group_waited)
+            if stopped:
+                later = [row.id for k in order[position + 1 :] for row in groups[k]]
+                release(self.env, token, dict.fromkeys(later))
+                commit(self.env)
+                return True, waited
+        return False, waited
+
+    def _settle_orphans(self, token, rows):
+        outcomes = [
+            Outcome(
+                row.id,
+                DEAD,
+                self.env._(
+                    "No source is declared for %(endpoint)s rows of %(model)s: "
+                    "nothing knows how to send it.",
+                    endpoint=row.endpoint,
+                    model=row.res_model or "-",
+                ),
+            )
+            for row in rows
+        ]
+        self.stats["failed"] += len(outcomes)
+        settle(self.env, token, outcomes)
+
+    def waiting_note(self, key):
+        return self.env._("Waiting for %(key)s to reach aiflow first.", key=key)
+
+
+class Group:
+    """Claimed rows of one source and priority: planned, then sent in batches."""
+
+    def __init__(self, run, token, source, rows):
+        self.run = run
+        self.env = run.env
+        self.token = token
+        self.source = source
+        self.rows = rows
+        self.stats = run.stats
+        self.items = {}
+        self.res_ids = {row.id: row.res_id for row in rows}
+
+    def build_items(self):
+        """row id -> item to send, or None when there is nothing to send."""
+        live = []
+        for row in self.rows:
+            if row.mode == "fixed":
+                self.items[row.id] = json.loads(row.payload)
+            else:
+                live.append(row)
+        if live:
+            built = self.source.build(
+                self.env, list({row.res_id for row in live}), self.run.settings
+            )
+            for row in live:
+                self.items[row.id] = built.get(row.res_id)
+
+    def key_of(self, row_id):
+        return self.source.item_key(self.items[row_id])
+
+    def send(self):
+        """Returns (stopped, ids left waiting)."""
+        source, endpoint = self.source, self.source.endpoint
+        self.build_items()
+        outcomes, entries = [], []
+        nothing_note = self.env._(
+            "Nothing to send: the record is gone or outside the synchronised "
+            "scope, and aiflow never received it."
+        )
+        for row in self.rows:
+            item = self.items[row.id]
+            if item is None:
+                outcomes.append(Outcome(row.id, DONE, nothing_note))
+                continue
+            try:
+                if source.batched:
+                    validate_item(endpoint, item, 0)
+                else:
+                    validate(endpoint, item)
+            except PayloadError as exc:
+                message = self.env._(
+                    "The payload breaks the aiflow specification: %(error)s", error=str(exc)
+                )
+                outcomes.append(Outcome(row.id, DEAD, message, _json(item)))
+                self.stats["failed"] += 1
+                continue
+            entries.append((row.id, item))
+        blocked, in_flight = self.blocked(entries)
+        plan = send_plan.plan(
+            endpoint,
+            entries,
+            blocked,
+            key=source.item_key,
+            parent=source.parent,
+            parent_name=source.parent_name,
+            dependencies=lambda item: self.dependencies(item),
+        )
+        for row_id, message in plan.invalid.items():
+            outcomes.append(Outcome(row_id, DEAD, message, _json(self.items[row_id])))
+            self.stats["failed"] += 1
+        settle(self.env, self.token, outcomes)
+        waiting = {row_id: self.run.waiting_note(dep[1]) for row_id, dep in plan.waiting.items()}
+        release(self.env, self.token, waiting)
+        self.stats["waiting"] += len(waiting)
+        # Waiting for a record another worker is sending: that worker may
+        # have finished its run before these rows went back to the queue.
+        self.stats["waiting_in_flight"] += sum(dep in in_flight for dep in plan.waiting.values())
+        commit(self.env)
+        self.waited = set(waiting)
+        # A record below one refused in this run waits instead of being sent
+        # and refused in turn.
+        self.failed_keys = {
+            (endpoint, self.key_of(row_id)) for row_id in list(plan.invalid) + list(plan.waiting)
+        }
+        return self.send_batches(list(plan.ordered)), self.waited
+
+    def dependencies(self, item):
+        deps = self.source.depends_on(item)
+        if not self.source.supersedes:
+            # Append-only: every earlier row of the record goes first.
+            deps.append((self.source.endpoint, self.source.item_key(item)))
+        return deps
+
+    def blocked(self, entries):
+        """(endpoint, key) pairs the entries depend on that have rows aiflow
+        does not have yet outside this group; and those another worker is
+        sending right now."""
+        needed = defaultdict(set)
+        for _row_id, item in entries:
+            for dep_endpoint, key in self.source.depends_on(item):
+                needed[dep_endpoint].add(key)
+        group_ids = [row.id for row in self.rows]
+        blocked, in_flight = set(), set()
+        for dep_endpoint, keys in needed.items():
+            for key, sending_elsewhere, _first in queries.open_keys(
+                self.env.cr, self.token, dep_endpoint, keys, group_ids
+            ):
+                blocked.add((dep_endpoint, key))
+                if sending_elsewhere:
+                    in_flight.add((dep_endpoint, key))
+        if not self.source.supersedes and entries:
+            # An earlier row of the same record, outside this group, goes
+            # first; a later one (not claimed yet) must not hold it back.
+            first_here = {}
+            for row_id, item in entries:
+                first_here.setdefault(self.source.item_key(item), row_id)
+            endpoint = self.source.endpoint
+            for key, sending_elsewhere, first in queries.open_keys(
+                self.env.cr, self.token, endpoint, list(first_here), group_ids
+            ):
+                if first < first_here[key]:
+                    blocked.add((endpoint, key))
+                    if sending_elsewhere:
+                        in_flight.add((endpoint, key))
+        return blocked, in_flight
+
+    def send_batches(self, queue):
+        """Send ``queue`` (row ids in order) in batches; True = stop the run.
+
+        While aiflow works on one batch, the outcome of the previous one is
+        recorded: the HTTP call runs on a helper thread, the database work
+        stays on this one. A batch is sent only once the answer to the
+        previous one is known, so it never holds a child of a record that
+        answer refused.
+        """
+        size = self.run.settings.sync_batch_size if self.source.batched else 1
+        stopped = False
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiflow-http") as http:
+            previous = None
+            while queue or previous:
+                outcomes = []
+                if previous is not None:
+                    call, row_ids, sent = previous
+                    try:
+                        data = call.result()
+                    except AiflowError as exc:
+                        release(self.env, self.token, dict.fromkeys(queue))
+                        self.record_error(exc, row_ids)
+                        return bool(exc.retryable)
+                    outcomes = self.outcomes(sent, data)
+                    previous = None
+                if queue and time.monotonic() > self.run.deadline:
+                    # Out of time: the rest goes back to the queue for the
+                    # next run, which is triggered right away.
+                    release(self.env, self.token, dict.fromkeys(queue))
+                    queue = []
+                    stopped = True
+                batch = self.next_batch(queue, size)
+                if batch:
+                    sent = self.group_items(batch)
+                    body = self.source.wrap(item for item, _ids in sent)
+                    commit(self.env)
+                    self.stats["requests"] += 1
+                    # Every item was validated on its own above (so that one
+                    # bad record does not sink its batch); the envelope
+                    # around them cannot be wrong.
+                    call = http.submit(
+                        self.run.client.call, self.source.endpoint, body, check=False
+                    )
+                    previous = (call, batch, sent)
+                settle(self.env, self.token, outcomes)
+                commit(self.env)
+        return stopped
+
+    def next_batch(self, queue, size):
+        """Take up to ``size`` row ids off ``queue`` (in place); rows under a
+        record refused in this run are released to wait for it."""
+        endpoint = self.source.endpoint
+        batch, held, taken, later = [], {}, set(), []
+        while queue and len(batch) < size:
+            row_id = queue.pop(0)
+            item = self.items[row_id]
+            key = self.key_of(row_id)
+            blocker = next(
+                (dep for dep in self.dependencies(item) if dep in self.failed_keys), None
+            )
+            if blocker is not None:
+                self.failed_keys.add((endpoint, key))
+                held[row_id] = self.run.waiting_note(blocker[1])
+            elif not self.source.supersedes and key in taken:
+                later.append(row_id)  # one row of a record per call, in order
+            else:
+                taken.add(key)
+                batch.append(row_id)
+        queue[:0] = later
+        if held:
+            release(self.env, self.token, held)
+            self.stats["waiting"] += len(held)
+            self.waited.update(held)
+        return batch
+
+    def group_items(self, row_ids):
+        """[(item, row ids)]: two rows of one record (one claimed while the
+        other was sending) make one item, unless every row is its own call."""
+        if not self.source.supersedes:
+            return [(self.items[row_id], [row_id]) for row_id in row_ids]
+        groups = {}
+        for row_id in row_ids:
+            key = self.key_of(row_id) or row_id
+            groups.setdefault(key, []).append(row_id)
+        return [(self.items[ids[0]], ids) for ids in groups.values()]
+
+    def outcomes(self, sent, data):
+        """Outcomes for ``sent`` ([(item, row ids)]) from aiflow's answer
+        ``data``; keys its ``failDetails`` refused join the failed ones."""
+        data = data if isinstance(data, dict) else {}
+        by_index, by_id = {}, {}
+        if self.source.batched:
+            for detail in data.get("failDetails") or ():
+                if isinstance(detail, dict):
+                    index = detail.get("index")
+                    if isinstance(index, int) and not isinstance(index, bool):
+                        by_index[index] = detail
+                    elif detail.get("id") not in (None, ""):
+                        by_id[str(detail["id"])] = detail
+            summary = {k: data[k] for k in ("successCount", "failCount") if k in data}
+        else:
+            summary = data
+        summary_text = _json(summary)
+        outcomes = []
+        for index, (item, ids) in enumerate(sent):
+            key = self.source.item_key(item)
+            detail = by_index.get(index) or by_id.get(str(key))
+            request = _json(item)
+            if detail:
+                message = self.env._(
+                    "aiflow refused this record: %(code)s %(message)s",
+                    code=detail.get("errorCode") or "",
+                    message=detail.get("errorMessage") or "",
+                )
+                response = _json(dict(summary, failDetail=detail))
+                self.failed_keys.add((self.source.endpoint, key))
+                outcomes.extend(
+                    Outcome(i, DEAD, message, request, response, sent=True) for i in ids
+                )
+                self.stats["failed"] += len(ids)
+            else:
+                note = self.accepted(ids, item, data)
+                outcomes.extend(
+                    Outcome(i, DONE, note, request, summary_text, sent=True) for i in ids
+                )
+                self.stats["done"] += len(ids)
+        self.stats["sent"] += len(sent)
+        return outcomes
+
+    def accepted(self, row_ids, item, data):
+        """Run the source's success callback; a note when it failed (aiflow
+        has the record: sending it again would not help)."""
+        if self.source.on_success is None:
+            return None
+        try:
+            with self.env.cr.savepoint():
+                self.source.on_success(self.env, self.res_ids[row_ids[0]], item, data)
+        except Exception as exc:
+            _logger.exception("aiflow outbox: storing aiflow's answer failed")
+            return self.env._(
+                "aiflow accepted the record, but storing its answer in Odoo failed: %(error)s",
+                error=str(exc),
+            )
+        return None
+
+    def record_error(self, exc, row_ids):
+        """The whole call failed: retry later, or dead-letter."""
+        now = fields.Datetime.now()
+        message = self.env["aiflow.connection"]._aiflow_error_message(exc)
+        response = {
+            key: value
+            for key, value in (
+                ("httpStatus", exc.http_status),
+                ("status", exc.status),
+                ("msg", exc.msg),
+                ("data", exc.data),
+            )
+            if value is not None
+        }
+        response_text = _json(response) if response else None
+        attempts = {row.id: row.attempts or 0 for row in self.rows}
+        max_attempts = self.run.settings.sync_max_attempts
+        outcomes = []
+        for row_id in row_ids:
+            tries = attempts[row_id] + 1
+            request = _json(self.items[row_id])
+            if exc.retryable and tries < max_attempts:
+                next_at = now + timedelta(seconds=retry_delay(tries))
+                outcomes.append(
+                    Outcome(row_id, RETRYING, message, request, response_text, next_at, True)
+                )
+                self.stats["retrying"] += 1
+            else:
+                outcomes.append(Outcome(row_id, DEAD, message, request, response_text, sent=True))
+                self.stats["failed"] += 1
+        settle(self.env, self.token, outcomes)
+        commit(self.env)
