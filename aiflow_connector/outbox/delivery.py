@@ -266,7 +266,7 @@ class Group:
         """Returns (stopped, ids left waiting)."""
         source, endpoint = self.source, self.source.endpoint
         self.build_items()
-        outcomes, entries = [], []
+        outcomes, entries, broken = [], [], []
         nothing_note = self.env._(
             "Nothing to send: the record is gone or outside the synchronised "
             "scope, and aiflow never received it."
@@ -287,6 +287,7 @@ class Group:
                 )
                 outcomes.append(Outcome(row.id, DEAD, message, _json(item)))
                 self.stats["failed"] += 1
+                broken.append(row.id)
                 continue
             entries.append((row.id, item))
         blocked, in_flight = self.blocked(entries)
@@ -314,7 +315,7 @@ class Group:
         # A record below one refused in this run waits instead of being sent
         # and refused in turn.
         self.failed_keys = {
-            (endpoint, self.key_of(row_id)) for row_id in list(plan.invalid) + list(plan.waiting)
+            (endpoint, self.key_of(row_id)) for row_id in [*broken, *plan.invalid, *plan.waiting]
         }
         return self.send_batches(list(plan.ordered)), self.waited
 
