@@ -25,7 +25,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import settings as aiflow_settings
-from ..outbox import delivery, queries, sources, states, wakeup
+from ..outbox import claims, delivery, queries, sources, states, wakeup
 
 _logger = logging.getLogger(__name__)
 
@@ -364,7 +364,7 @@ class AiflowOutbox(models.Model):
         next_retry = queries.next_retry_at(self.env.cr)
         if next_retry:
             cron.sudo()._trigger(max(next_retry, fields.Datetime.now()))
-        delivery.commit(self.env)
+        claims.commit(self.env)
 
     # ------------------------------------------------------------------
     # console actions

@@ -11,7 +11,7 @@ import psycopg2
 from odoo import fields, sql_db
 from odoo.tests import tagged
 
-from odoo.addons.aiflow_connector.outbox import delivery, wakeup
+from odoo.addons.aiflow_connector.outbox import claims, delivery, wakeup
 
 from .common import DEPT_PATH, PREFIX, USER_PATH, OrgSyncCase
 
@@ -28,11 +28,11 @@ class TestOutbox(OrgSyncCase):
         rows.write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
 
     def test_retry_delay_grows_with_jitter_up_to_the_cap(self):
-        self.assertEqual(delivery.retry_delay(1, rand=lambda: 0.5), 30)
-        self.assertEqual(delivery.retry_delay(3, rand=lambda: 0.5), 120)
-        self.assertEqual(delivery.retry_delay(30, rand=lambda: 0.5), 3600)
-        self.assertEqual(delivery.retry_delay(1, rand=lambda: 0.0), 15)
-        self.assertEqual(delivery.retry_delay(1, rand=lambda: 0.999), 30 * 1.499)
+        self.assertEqual(claims.retry_delay(1, rand=lambda: 0.5), 30)
+        self.assertEqual(claims.retry_delay(3, rand=lambda: 0.5), 120)
+        self.assertEqual(claims.retry_delay(30, rand=lambda: 0.5), 3600)
+        self.assertEqual(claims.retry_delay(1, rand=lambda: 0.0), 15)
+        self.assertEqual(claims.retry_delay(1, rand=lambda: 0.999), 30 * 1.499)
 
     def test_retryable_failures_back_off_then_dead_letter(self):
         dept = self.Dept.create({"name": "Retry me"})
@@ -149,7 +149,7 @@ class TestOutbox(OrgSyncCase):
         )
         self.deliver()
         self.assertEqual(row.state, "sending", "a fresh claim is left alone")
-        row.claimed_at = fields.Datetime.now() - delivery.CLAIM_LEASE - timedelta(seconds=1)
+        row.claimed_at = fields.Datetime.now() - claims.CLAIM_LEASE - timedelta(seconds=1)
         self.deliver()
         self.assertEqual(row.state, "done")
         self.assertTrue(self.aiflow_dept(dept))
