@@ -371,10 +371,10 @@ class AiflowOutbox(models.Model):
 
     def action_retry_now(self):
         # A delivered row may be sent again too (e.g. aiflow lost the record).
-        rows = self.filtered(lambda row: row.state != states.SENDING)
+        rows = self.filtered(lambda row: row.state != "sending")
         rows.write(
             {
-                "state": states.PENDING,
+                "state": "pending",
                 "attempts": 0,
                 "next_attempt_at": fields.Datetime.now(),
                 "last_error": False,
@@ -386,19 +386,19 @@ class AiflowOutbox(models.Model):
         return True
 
     def action_cancel(self):
-        if any(row.state == states.SENDING for row in self):
+        if any(row.state == "sending" for row in self):
             raise UserError(
                 self.env._("A row that is being sent cannot be cancelled; wait for its outcome.")
             )
-        self.filtered(lambda row: row.state in states.WAITING).write(
-            {"state": states.CANCELLED, "claim_token": False}
+        self.filtered(lambda row: row.state in ("pending", "retrying", "dead")).write(
+            {"state": "cancelled", "claim_token": False}
         )
         return True
 
     def action_retry_all_dead(self):
         # Not an api.model method: the list's header button passes the
         # selected ids (none or some), and every dead row is retried anyway.
-        self.search([("state", "=", states.DEAD)]).action_retry_now()
+        self.search([("state", "=", "dead")]).action_retry_now()
         return True
 
     @api.model

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# pylint: disable=invalid-commit
+# (the fixture commits on a connection of its own, never the test's transaction)
 """Fixtures shared by the test modules: the aiflow sandbox on 127.0.0.1 and
 the organization-sync case configured towards it."""
 
