@@ -173,6 +173,81 @@ class TestDeclaredSource(OrgSyncCase):
 
 
 @tagged("post_install", "-at_install")
+class TestAppendOnlySource(OrgSyncCase):
+    """Approval logs of contacts: payloads fixed when queued, never merged,
+    every row delivered, one after the other, per order."""
+
+    def setUp(self):
+        super().setUp()
+        self.source = sources.register(
+            sources.Source(
+                endpoint="approval_log_sync",
+                model="res.partner",
+                build=lambda env, res_ids, settings: {},  # stored payloads only
+                describe=lambda partners: {p.id: (str(p.id), p.name) for p in partners},
+                key=lambda item: str(item["orderId"]),
+                supersedes=False,
+            )
+        )
+        self.addCleanup(sources.unregister, self.source)
+
+    def queue_log(self, partner, step, when):
+        settings = self.env["aiflow.connection"]._aiflow_settings()
+        payload = {
+            "orderId": partner.id,
+            "businessKey": f"contact-{partner.id}",
+            "logs": [
+                {
+                    "taskId": f"T{step}",
+                    "taskName": f"Step {step}",
+                    "handlerUserCode": "E1",
+                    "handleResult": "agree",
+                    "handleTime": settings.to_wire(when),
+                }
+            ],
+        }
+        self.Outbox._aiflow_enqueue_fixed(
+            "approval_log_sync",
+            [(partner.id, str(partner.id), partner.name, payload)],
+            res_model="res.partner",
+        )
+
+    def test_every_log_delivered_in_order_an_earlier_failure_holds_the_rest(self):
+        first, other = self.env["res.partner"].create([{"name": "Order A"}, {"name": "Order B"}])
+        when = fields.Datetime.now().replace(microsecond=0)
+        for step in (1, 2, 3):
+            self.queue_log(first, step, when + timedelta(minutes=step))
+        self.queue_log(other, 1, when)
+        self.commit_point()
+        rows = self.rows(first).sorted("id")
+        self.assertEqual(len(rows), 3)  # never merged into one
+
+        self.sandbox.fail_next(1, mode="http503")
+        self.deliver()  # the first log fails: the run stops
+        self.assertEqual(rows[0].state, "retrying")
+        self.deliver()  # the other order goes; the later logs of A wait
+        self.assertEqual(self.rows(other).state, "done")
+        self.assertEqual(rows[1:].mapped("state"), ["pending", "pending"])
+        self.assertIn(str(first.id), rows[1].last_error)
+        self.assertNotIn(str(first.id), self.sandbox.state["approval_logs"])
+
+        self.make_due()
+        self.deliver()
+        self.assertEqual(rows.mapped("state"), ["done"] * 3)
+        logs = self.sandbox.state["approval_logs"][str(first.id)]["logs"]
+        self.assertEqual([log["taskId"] for log in logs], ["T1", "T2", "T3"])
+        # Times go on the wire in the configured zone (Asia/Shanghai: UTC+8).
+        self.assertEqual(
+            logs[0]["handleTime"],
+            (when + timedelta(minutes=1, hours=8)).strftime("%Y-%m-%d %H:%M:%S"),
+        )
+
+    def make_due(self):
+        rows = self.Outbox.search([("state", "=", "retrying")])
+        rows.write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
+
+
+@tagged("post_install", "-at_install")
 class TestIncompleteCredentials(OrgSyncCase):
     def test_cron_run_without_enterprise_code_waits_quietly(self):
         dept = self.Dept.create({"name": "Waits for a code"})
