@@ -96,7 +96,7 @@ class Group:
             key=source.item_key,
             parent=source.parent,
             parent_name=source.parent_name,
-            dependencies=lambda item: self.dependencies(item),
+            dependencies=self.dependencies,
         )
         for row_id, message in plan.invalid.items():
             outcomes.append(Outcome(row_id, DEAD, message, _json(self.items[row_id])))
