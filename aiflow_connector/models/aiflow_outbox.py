@@ -293,7 +293,7 @@ class AiflowOutbox(models.Model):
             ]
         ).write(
             {
-                "state": "cancelled",
+                "state": states.CANCELLED,
                 "last_error": self.env._("Replaced by the deletion of the record."),
             }
         )
