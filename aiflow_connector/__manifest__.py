@@ -15,7 +15,6 @@
         "security/aiflow_connector_security.xml",
         "security/ir.model.access.csv",
         "data/ir_sequence_data.xml",
-        "data/ir_config_parameter_data.xml",
         "views/aiflow_full_resync_views.xml",
         "views/res_config_settings_views.xml",
         "views/aiflow_menus.xml",

@@ -5,9 +5,27 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from .. import settings as aiflow_settings
+from ..outbox import queries, sources, states
 from ..protocol import org_payloads
 
-PARAM_SYNC_COMPANIES = "aiflow_connector.sync_company_ids"
+
+def org_source(model, endpoint, priority, fixed_priority):
+    """The source declaration of an organization model: its payloads built
+    from the current records, parents (and a user's department) first."""
+    return sources.Source(
+        endpoint=endpoint,
+        model=model,
+        build=lambda env, res_ids, _settings: (
+            env[model].with_context(active_test=False)._aiflow_payloads(endpoint, res_ids)
+        ),
+        describe=lambda records: records._aiflow_row_keys(endpoint),
+        dependencies=lambda item: org_payloads.dependencies(endpoint, item),
+        parent=lambda item: org_payloads.parent(endpoint, item),
+        parent_name=org_payloads.parent_name(endpoint),
+        priority=priority,
+        fixed_priority=fixed_priority,
+    )
 
 
 class AiflowCodeMixin(models.AbstractModel):
@@ -41,12 +59,12 @@ class AiflowCodeMixin(models.AbstractModel):
     aiflow_sync_state = fields.Selection(
         [
             ("not_synced", "Not synced"),
-            ("pending", "Queued"),
-            ("sending", "Sending"),
-            ("done", "Synced"),
-            ("retrying", "Retrying"),
-            ("dead", "Failed"),
-            ("cancelled", "Cancelled"),
+            (states.PENDING, "Queued"),
+            (states.SENDING, "Sending"),
+            (states.DONE, "Synced"),
+            (states.RETRYING, "Retrying"),
+            (states.DEAD, "Failed"),
+            (states.CANCELLED, "Cancelled"),
         ],
         string="aiflow Sync",
         compute="_compute_aiflow_sync_info",
@@ -106,49 +124,19 @@ class AiflowCodeMixin(models.AbstractModel):
         rows_by_id = {}
         last_done = {}
         if self.ids:
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT DISTINCT ON (res_id) res_id, state, done_at, last_error
-                      FROM aiflow_outbox
-                     WHERE res_model = %s AND endpoint = %s AND mode = 'live'
-                       AND res_id IN %s
-                     ORDER BY res_id, id DESC
-                    """,
-                    self._name,
-                    self._aiflow_endpoint,
-                    tuple(self.ids),
-                )
-            )
-            rows_by_id = {row[0]: row[1:] for row in self.env.cr.fetchall()}
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT res_id, max(done_at) FROM aiflow_outbox
-                     WHERE res_model = %s AND endpoint = %s AND state = 'done'
-                       AND res_id IN %s
-                     GROUP BY res_id
-                    """,
-                    self._name,
-                    self._aiflow_endpoint,
-                    tuple(self.ids),
-                )
-            )
-            last_done = dict(self.env.cr.fetchall())
+            cr, endpoint = self.env.cr, self._aiflow_endpoint
+            rows_by_id = queries.latest_rows(cr, self._name, endpoint, self.ids)
+            last_done = queries.last_delivery_times(cr, self._name, endpoint, self.ids)
         # A change saved in this transaction has no row until it commits
         # (the form reads the record back before that): it is queued. Its
         # write reaches the sync hook when flushed.
         self.flush_recordset(list(self._aiflow_sync_fields))
-        queued = self._aiflow_queued_ids()
+        queued = self.env["aiflow.outbox"]._aiflow_queued_ids(self._aiflow_endpoint, self._name)
         for record in self:
             state, _done_at, error = rows_by_id.get(record.id, ("not_synced", None, None))
-            record.aiflow_sync_state = "pending" if record.id in queued else state
+            record.aiflow_sync_state = states.PENDING if record.id in queued else state
             record.aiflow_last_sync = last_done.get(record.id) or False
             record.aiflow_last_error = error or False
-
-    def _aiflow_queued_ids(self):
-        pending = self.env.cr.precommit.data.get("aiflow.outbox") or {"live": {}}
-        return pending["live"].get((self._aiflow_endpoint, self._name), set())
 
     def action_aiflow_sync_rows(self):
         self.ensure_one()
@@ -253,17 +241,9 @@ class AiflowCodeMixin(models.AbstractModel):
         if not entries:
             return
         self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT DISTINCT record_key FROM aiflow_outbox
-                 WHERE endpoint = %s AND record_key IN %s AND state IN ('done', 'sending')
-                """,
-                self._aiflow_endpoint,
-                tuple(entry[1] for entry in entries),
-            )
+        known = queries.keys_reached(
+            self.env.cr, self._aiflow_endpoint, [entry[1] for entry in entries]
         )
-        known = {row[0] for row in self.env.cr.fetchall()}
         self.env["aiflow.outbox"]._aiflow_enqueue_fixed(
             self._aiflow_endpoint,
             [entry for entry in entries if entry[1] in known],
@@ -307,9 +287,8 @@ class AiflowCodeMixin(models.AbstractModel):
     @api.model
     def _aiflow_sync_company_ids(self):
         """Companies whose records are synced; None means all."""
-        raw = self.env["ir.config_parameter"].sudo().get_param(PARAM_SYNC_COMPANIES) or ""
-        ids = [int(part) for part in raw.split(",") if part.strip().isdigit()]
-        return set(ids) or None
+        company_ids = aiflow_settings.of_env(self.env).sync_company_ids
+        return set(company_ids) if company_ids else None
 
     @api.model
     def _aiflow_set_sync_companies(self, company_ids):
@@ -321,7 +300,8 @@ class AiflowCodeMixin(models.AbstractModel):
         if old == new:
             return
         self.env["ir.config_parameter"].sudo().set_param(
-            PARAM_SYNC_COMPANIES, ",".join(str(i) for i in sorted(new or ()))
+            aiflow_settings.BY_NAME["sync_company_ids"].key,
+            ",".join(str(i) for i in sorted(new or ())),
         )
         every = set(self.env["res.company"].sudo().with_context(active_test=False).search([]).ids)
         entering = sorted((new or every) - (old or every))
@@ -336,15 +316,12 @@ class AiflowCodeMixin(models.AbstractModel):
                     """
                     SELECT r.id, r.aiflow_code AS key, NULL AS name FROM %(table)s r
                      WHERE r.company_id = ANY(%(entering)s)
-                        OR (r.company_id = ANY(%(leaving)s) AND EXISTS (
-                            SELECT 1 FROM aiflow_outbox o
-                             WHERE o.res_model = %(model)s AND o.res_id = r.id
-                               AND o.state = 'done'))
+                        OR (r.company_id = ANY(%(leaving)s) AND %(delivered)s)
                     """,
                     table=SQL.identifier(Model._table),
                     entering=entering,
                     leaving=leaving,
-                    model=model,
+                    delivered=queries.delivered_condition(model, "r"),
                 ),
             )
         outbox._aiflow_trigger_worker()
@@ -370,7 +347,7 @@ class AiflowCodeMixin(models.AbstractModel):
             return self
         return self.filtered(lambda r: not r.company_id or r.company_id.id in company_ids)
 
-    def _aiflow_outbox_keys(self, endpoint):
+    def _aiflow_row_keys(self, endpoint):
         """res_id -> (aiflow id, name) of the records that should get a live
         row: existing, and in scope or already known to the outbox (so a
         record leaving the synced companies is disabled in aiflow)."""
@@ -378,22 +355,13 @@ class AiflowCodeMixin(models.AbstractModel):
         in_scope = records._aiflow_in_scope()
         others = records - in_scope
         if others:
-            self.env.cr.execute(
-                SQL(
-                    """
-                    SELECT DISTINCT res_id FROM aiflow_outbox
-                     WHERE res_model = %s AND endpoint = %s AND res_id IN %s
-                    """,
-                    self._name,
-                    endpoint,
-                    tuple(others.ids),
-                )
+            in_scope |= self.browse(
+                queries.records_with_rows(self.env.cr, self._name, endpoint, others.ids)
             )
-            in_scope |= self.browse([row[0] for row in self.env.cr.fetchall()])
         return {record.id: (record.aiflow_code, record.display_name) for record in in_scope}
 
     @api.model
-    def _aiflow_outbox_payloads(self, endpoint, res_ids):
+    def _aiflow_payloads(self, endpoint, res_ids):
         """res_id -> item to send now. A record that is gone or cannot be sent
         any more (outside the synced companies, no department) gets its last
         delivered item disabled, or None when aiflow never received it."""
@@ -413,21 +381,9 @@ class AiflowCodeMixin(models.AbstractModel):
 
     @api.model
     def _aiflow_last_delivered_disabled(self, endpoint, res_ids):
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT DISTINCT ON (res_id) res_id, request_body FROM aiflow_outbox
-                 WHERE res_model = %s AND endpoint = %s AND res_id IN %s
-                   AND state = 'done' AND request_body IS NOT NULL
-                 ORDER BY res_id, id DESC
-                """,
-                self._name,
-                endpoint,
-                tuple(res_ids),
-            )
-        )
+        bodies = queries.last_delivered_bodies(self.env.cr, self._name, endpoint, res_ids)
         result = {}
-        for res_id, body in self.env.cr.fetchall():
+        for res_id, body in bodies.items():
             item = json.loads(body)
             if item.get("status") != org_payloads.STATUS_DISABLED:
                 result[res_id] = org_payloads.disabled(item)

@@ -1,12 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-import logging
-
-import pytz
-
 from odoo import api, models
 from odoo.exceptions import UserError
 
+from .. import settings as aiflow_settings
 from ..protocol import base_url as base_url_rules
 from ..protocol import errors, tls_problem
 from ..protocol.client import AiflowClient
@@ -18,23 +15,6 @@ from ..protocol.signing import (
     VendorSdkUnavailable,
     vendor_sdk_error,
 )
-from .res_config_settings import PARAM_PREFIX
-
-_logger = logging.getLogger(__name__)
-
-DEFAULT_TIMEZONE = "Asia/Shanghai"
-DEFAULT_CONNECT_TIMEOUT = 5.0
-DEFAULT_READ_TIMEOUT = 30.0
-TRUE_WORDS = ("1", "true", "yes", "on")
-
-
-def _seconds(value, default):
-    """A positive number of seconds from a stored parameter, else ``default``."""
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return default
-    return seconds if seconds > 0 else default
 
 
 def _format_seconds(seconds):
@@ -49,47 +29,9 @@ class AiflowConnection(models.AbstractModel):
 
     @api.model
     def _aiflow_settings(self):
-        """All aiflow settings as a dict, read with sudo (secrets included:
-        callers must never log or display them).
-
-        ``oauth_redirect_uris`` is a list (one entry per stored line);
-        ``oauth_client_id`` falls back to ``app_id``; timeouts are floats.
-        """
-        params = self.env["ir.config_parameter"].sudo()
-
-        def get(name):
-            return (params.get_param(PARAM_PREFIX + name) or "").strip()
-
-        app_id = get("app_id")
-        return {
-            "base_url": get("base_url").rstrip("/"),
-            "enterprise_code": get("enterprise_code"),
-            "app_id": app_id,
-            "app_secret": get("app_secret"),
-            "oauth_client_id": get("oauth_client_id") or app_id,
-            "oauth_client_secret": get("oauth_client_secret"),
-            "oauth_redirect_uris": [
-                line.strip() for line in get("oauth_redirect_uris").splitlines() if line.strip()
-            ],
-            "timezone": get("timezone") or DEFAULT_TIMEZONE,
-            "sync_enabled": get("sync_enabled").lower() in TRUE_WORDS,
-            "signing_method": get("signing_method") or METHOD_BUILTIN,
-            "connect_timeout": _seconds(get("connect_timeout"), DEFAULT_CONNECT_TIMEOUT),
-            "read_timeout": _seconds(get("read_timeout"), DEFAULT_READ_TIMEOUT),
-        }
-
-    @api.model
-    def _aiflow_timezone(self):
-        """Name of the timezone used for times on the wire."""
-        name = self._aiflow_settings()["timezone"]
-        if name not in pytz.all_timezones_set:
-            _logger.warning(
-                "aiflow_connector.timezone %r is not a known timezone; using %s",
-                name,
-                DEFAULT_TIMEZONE,
-            )
-            return DEFAULT_TIMEZONE
-        return name
+        """The saved settings (:class:`..settings.Settings`, secrets included:
+        callers must never log or display them)."""
+        return aiflow_settings.of_env(self.env)
 
     def _aiflow_setting_labels(self):
         return {
@@ -101,7 +43,7 @@ class AiflowConnection(models.AbstractModel):
 
     def _aiflow_require(self, settings, names):
         labels = self._aiflow_setting_labels()
-        missing = [labels[name] for name in names if not settings[name]]
+        missing = [labels[name] for name in names if not getattr(settings, name)]
         if missing:
             raise UserError(
                 self.env._(
@@ -111,14 +53,19 @@ class AiflowConnection(models.AbstractModel):
             )
 
     def _aiflow_sdk_unavailable_message(self, reason):
-        return self.env["res.config.settings"]._aiflow_sdk_unavailable_message(reason)
+        return self.env._(
+            "The vendor SDK aflow-client-python (from auth import ASign, "
+            "Credential) cannot be imported: %(reason)s. Install it in Odoo's "
+            "Python environment or choose the built-in signing method.",
+            reason=reason,
+        )
 
     @api.model
     def _aiflow_signer(self, settings=None):
         """The :class:`Signer` for the configured credential and method."""
         settings = settings or self._aiflow_settings()
         self._aiflow_require(settings, ("enterprise_code", "app_id", "app_secret"))
-        method = settings["signing_method"]
+        method = settings.signing_method
         if method not in (METHOD_BUILTIN, METHOD_SDK):
             raise UserError(
                 self.env._(
@@ -131,9 +78,9 @@ class AiflowConnection(models.AbstractModel):
             if reason:
                 raise UserError(self._aiflow_sdk_unavailable_message(reason))
         credential = Credential(
-            enterprise_code=settings["enterprise_code"],
-            app_id=settings["app_id"],
-            app_secret=settings["app_secret"],
+            enterprise_code=settings.enterprise_code,
+            app_id=settings.app_id,
+            app_secret=settings.app_secret,
         )
         return Signer(credential, method=method)
 
@@ -145,15 +92,15 @@ class AiflowConnection(models.AbstractModel):
         configured, or what is wrong with the base URL: nothing is sent then.
         """
         settings = settings or self._aiflow_settings()
-        self._aiflow_require(settings, ("base_url", "enterprise_code", "app_id", "app_secret"))
-        check = base_url_rules.check_base_url(settings["base_url"])
+        self._aiflow_require(settings, aiflow_settings.CREDENTIALS)
+        check = base_url_rules.check_base_url(settings.base_url)
         if not check.ok:
-            raise UserError(self._aiflow_base_url_message(check, settings["base_url"]))
+            raise UserError(self._aiflow_base_url_message(check, settings.base_url))
         return AiflowClient(
             check.url,
             self._aiflow_signer(settings),
-            connect_timeout=settings["connect_timeout"],
-            read_timeout=settings["read_timeout"],
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
         )
 
     @api.model

@@ -4,14 +4,10 @@ import logging
 
 from odoo import api, models
 
+from .. import settings as aiflow_settings
 from ..protocol import oauth2
 
 _logger = logging.getLogger(__name__)
-
-PARAM_PREFIX = "aiflow_connector."
-DEFAULT_CODE_TTL = 300
-DEFAULT_ACCESS_TOKEN_TTL = 3600
-DEFAULT_REFRESH_TOKEN_TTL = 30 * 24 * 3600
 
 
 class AiflowOauthClient(models.AbstractModel):
@@ -27,39 +23,29 @@ class AiflowOauthClient(models.AbstractModel):
     # ------------------------------------------------------------ settings
 
     @api.model
-    def _oauth_param(self, name, default=False):
-        return self.env["ir.config_parameter"].sudo().get_param(PARAM_PREFIX + name, default)
-
-    @api.model
-    def _oauth_seconds(self, name, default):
-        """A lifetime setting in seconds; a missing or nonsensical value
-        falls back to the default rather than breaking logins."""
-        try:
-            value = int(self._oauth_param(name, default))
-        except (TypeError, ValueError):
-            return default
-        return value if value > 0 else default
+    def _oauth_settings(self):
+        return aiflow_settings.of_env(self.env)
 
     @api.model
     def _oauth_code_ttl(self):
-        return self._oauth_seconds("oauth_code_ttl", DEFAULT_CODE_TTL)
+        return self._oauth_settings().oauth_code_ttl
 
     @api.model
     def _oauth_access_token_ttl(self):
-        return self._oauth_seconds("oauth_access_token_ttl", DEFAULT_ACCESS_TOKEN_TTL)
+        return self._oauth_settings().oauth_access_token_ttl
 
     @api.model
     def _oauth_refresh_token_ttl(self):
-        return self._oauth_seconds("oauth_refresh_token_ttl", DEFAULT_REFRESH_TOKEN_TTL)
+        return self._oauth_settings().oauth_refresh_token_ttl
 
     @api.model
     def _oauth_client_id(self):
         """The client id, defaulting to the aiflow app id (DESIGN.md)."""
-        return (self._oauth_param("oauth_client_id") or self._oauth_param("app_id") or "").strip()
+        return self._oauth_settings().oauth_client_id
 
     @api.model
     def _oauth_redirect_uris(self):
-        return oauth2.parse_redirect_uris(self._oauth_param("oauth_redirect_uris") or "")
+        return list(self._oauth_settings().oauth_redirect_uris)
 
     @api.model
     @contextlib.contextmanager
@@ -99,7 +85,7 @@ class AiflowOauthClient(models.AbstractModel):
         """Store ``secret`` hashed; an empty value removes the secret, which
         disables the client until a new one is set."""
         ICP = self.env["ir.config_parameter"].sudo()
-        key = PARAM_PREFIX + "oauth_client_secret"
+        key = aiflow_settings.BY_NAME["oauth_client_secret"].key
         if not secret:
             ICP.set_param(key, False)
             return
@@ -107,7 +93,7 @@ class AiflowOauthClient(models.AbstractModel):
 
     @api.model
     def _oauth_has_client_secret(self):
-        return bool(self._oauth_param("oauth_client_secret"))
+        return bool(self._oauth_settings().oauth_client_secret)
 
     @api.model
     def _oauth_check_client_secret(self, secret):
@@ -116,7 +102,7 @@ class AiflowOauthClient(models.AbstractModel):
         A value set directly as plain text (a deployment script writing the
         config parameter) is accepted once and replaced by its hash.
         """
-        stored = self._oauth_param("oauth_client_secret")
+        stored = self._oauth_settings().oauth_client_secret
         if not stored or not secret:
             return False
         ctx = self._oauth_crypt_context()

@@ -10,12 +10,11 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-WAITING_STATES = ("pending", "sending")
+from .. import settings as aiflow_settings
+from ..outbox import states
+
 # Bars of the two charts: hours, days.
 SLOTS = {"hour": 48, "day": 14}
-# Rows not delivered yet that are still on their way (dead ones wait for a person).
-UNDELIVERED_STATES = ("pending", "sending", "retrying")
-FAILED_STATES = ("retrying", "dead")
 # What an unsynced install cannot do without (settings field -> parameter).
 CREDENTIALS = (
     ("aiflow_base_url", "base_url"),
@@ -58,11 +57,11 @@ class AiflowOverview(models.AbstractModel):
         """Figure -> the outbox rows it counts."""
         now = fields.Datetime.now()
         return {
-            "waiting": [("state", "in", WAITING_STATES)],
-            "retrying": [("state", "=", "retrying")],
-            "dead": [("state", "=", "dead")],
+            "waiting": [("state", "in", states.ON_THE_WAY)],
+            "retrying": [("state", "=", states.RETRYING)],
+            "dead": [("state", "=", states.DEAD)],
             "delivered_24h": [
-                ("state", "=", "done"),
+                ("state", "=", states.DONE),
                 ("done_at", ">=", now - timedelta(hours=24)),
             ],
             "sent_48h": [("sent_at", ">=", self._overview_slots("hour")[0][1])],
@@ -71,16 +70,16 @@ class AiflowOverview(models.AbstractModel):
 
     @api.model
     def _overview_missing_credentials(self):
-        """Labels of the Settings fields still empty (the settings are read
-        in one place, aiflow.connection)."""
-        settings = self.env["aiflow.connection"]._aiflow_settings()
+        """Labels of the Settings fields still empty (the settings declaration
+        says which credentials are missing)."""
+        missing = aiflow_settings.of_env(self.env).missing_credentials()
         # sudo: the App Secret field is for administrators; its label is not.
         fields_info = (
             self.env["res.config.settings"]
             .sudo()
             .fields_get([name for name, _key in CREDENTIALS], ["string"])
         )
-        return [fields_info[name]["string"] for name, key in CREDENTIALS if not settings[key]]
+        return [fields_info[name]["string"] for name, key in CREDENTIALS if key in missing]
 
     @api.model
     def _overview_bars(self, unit):
@@ -95,7 +94,7 @@ class AiflowOverview(models.AbstractModel):
             [("sent_at", ">=", slots[0][1])], [f"sent_at:{unit}", "state"], ["__count"]
         ):
             bucket = counts.setdefault(start, {"delivered": 0, "failed": 0})
-            bucket["delivered" if state == "done" else "failed"] += count
+            bucket["delivered" if state == states.DONE else "failed"] += count
         ends = [utc for _local, utc in slots[1:]] + [None]
         return [
             dict(
@@ -116,16 +115,16 @@ class AiflowOverview(models.AbstractModel):
             for key in ("waiting", "retrying", "dead", "delivered_24h")
         }
         oldest = Outbox.search(
-            [("state", "in", UNDELIVERED_STATES)], order="create_date, id", limit=1
+            [("state", "in", states.UNDELIVERED)], order="create_date, id", limit=1
         )
         [(last_success,)] = Outbox._read_group(
-            [("state", "=", "done"), ("sent_at", "!=", False)], [], ["sent_at:max"]
+            [("state", "=", states.DONE), ("sent_at", "!=", False)], [], ["sent_at:max"]
         )
         [(last_failed_call,)] = Outbox._read_group(
-            [("state", "in", FAILED_STATES), ("sent_at", "!=", False)], [], ["sent_at:max"]
+            [("state", "in", states.FAILED), ("sent_at", "!=", False)], [], ["sent_at:max"]
         )
         error = Outbox.search(
-            [("state", "in", FAILED_STATES), ("last_error", "!=", False)],
+            [("state", "in", states.FAILED), ("last_error", "!=", False)],
             order="write_date desc, id desc",
             limit=1,
         )

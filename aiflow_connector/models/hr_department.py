@@ -2,7 +2,9 @@
 from odoo import models
 from odoo.tools import SQL
 
+from ..outbox import sources
 from ..protocol import org_payloads
+from .aiflow_code_mixin import org_source
 
 
 class HrDepartment(models.Model):
@@ -50,3 +52,10 @@ class HrDepartment(models.Model):
             records.search([("parent_id", "in", self.ids)]),
             records.env["hr.employee"].search([("department_id", "in", self.ids)]),
         ]
+
+
+# Departments before users; a department's old or deleted code is disabled
+# last, once every child and member has been pointed elsewhere.
+sources.register(
+    org_source("hr.department", org_payloads.DEPARTMENT_SYNC, priority=10, fixed_priority=40)
+)

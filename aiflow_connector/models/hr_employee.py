@@ -2,7 +2,9 @@
 from odoo import models
 from odoo.tools import SQL
 
+from ..outbox import sources
 from ..protocol import org_payloads, person_phone
+from .aiflow_code_mixin import org_source
 
 
 class HrEmployee(models.Model):
@@ -79,3 +81,7 @@ class HrEmployee(models.Model):
 
     def _aiflow_dependents(self):
         return [self.with_context(active_test=False).search([("parent_id", "in", self.ids)])]
+
+
+# After the departments (priority 10) and before their old codes are disabled (40).
+sources.register(org_source("hr.employee", org_payloads.USER_SYNC, priority=20, fixed_priority=30))

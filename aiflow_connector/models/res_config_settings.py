@@ -9,9 +9,16 @@ from odoo.addons.base.models.res_partner import _tz_get
 
 from ..protocol import base_url as base_url_rules
 from ..protocol.signing import METHOD_BUILTIN, METHOD_SDK, vendor_sdk_error
-from .aiflow_outbox import MAX_BATCH_SIZE
+from ..settings import BY_NAME
 
-PARAM_PREFIX = "aiflow_connector."
+
+def _key(name):
+    return BY_NAME[name].key
+
+
+def _default(name):
+    return BY_NAME[name].default
+
 
 # Paths Odoo serves for aiflow; the integrator enters them in aiflow.
 ODOO_ENDPOINT_PATHS = {
@@ -20,12 +27,10 @@ ODOO_ENDPOINT_PATHS = {
     "aiflow_url_oauth_userinfo": "/odoo/api/oauth2/userinfo",
 }
 
-# field, parameter, lowest, highest (None: no limit). A batch is one HTTP
-# request: a bound keeps its body and its time within what a server accepts.
-SYNC_NUMBER_RANGES = (
-    ("aiflow_sync_batch_size", "sync_batch_size", 1, MAX_BATCH_SIZE),
-    ("aiflow_sync_max_attempts", "sync_max_attempts", 1, None),
-    ("aiflow_outbox_vacuum_days", "outbox_vacuum_days", 1, None),
+# field, parameter, lowest, highest (None: no limit), as declared.
+SYNC_NUMBER_RANGES = tuple(
+    (f"aiflow_{name}", name, BY_NAME[name].low, BY_NAME[name].high)
+    for name in ("sync_batch_size", "sync_max_attempts", "outbox_vacuum_days")
 )
 SECRET_FIELDS = ("aiflow_app_secret", "aiflow_oauth_client_secret")
 # What sync needs before it may be turned on (parameter names).
@@ -46,28 +51,28 @@ class ResConfigSettings(models.TransientModel):
 
     aiflow_base_url = fields.Char(
         string="aiflow Base URL",
-        config_parameter=PARAM_PREFIX + "base_url",
+        config_parameter=_key("base_url"),
         help="Address of the aiflow process center, e.g. https://aiflow.example.com",
     )
     aiflow_enterprise_code = fields.Char(
         string="Enterprise Code",
-        config_parameter=PARAM_PREFIX + "enterprise_code",
+        config_parameter=_key("enterprise_code"),
         help="Enterprise code aiflow assigned to this company.",
     )
     aiflow_app_id = fields.Char(
         string="App ID",
-        config_parameter=PARAM_PREFIX + "app_id",
+        config_parameter=_key("app_id"),
         help="Application ID aiflow assigned to this Odoo.",
     )
     aiflow_app_secret = fields.Char(
         string="App Secret",
-        config_parameter=PARAM_PREFIX + "app_secret",
+        config_parameter=_key("app_secret"),
         groups="base.group_system",
         help="Shared secret that signs every request between Odoo and aiflow.",
     )
     aiflow_oauth_client_id = fields.Char(
         string="OAuth Client ID",
-        config_parameter=PARAM_PREFIX + "oauth_client_id",
+        config_parameter=_key("oauth_client_id"),
         help="Client ID aiflow sends when users log in with their Odoo account. "
         "Defaults to the App ID when empty.",
     )
@@ -87,20 +92,20 @@ class ResConfigSettings(models.TransientModel):
     )
     aiflow_oauth_code_ttl = fields.Integer(
         string="Authorization Code Lifetime (s)",
-        config_parameter=PARAM_PREFIX + "oauth_code_ttl",
-        default=300,
+        config_parameter=_key("oauth_code_ttl"),
+        default=_default("oauth_code_ttl"),
         help="Seconds an authorization code stays valid before aiflow must exchange it.",
     )
     aiflow_oauth_access_token_ttl = fields.Integer(
         string="Access Token Lifetime (s)",
-        config_parameter=PARAM_PREFIX + "oauth_access_token_ttl",
-        default=3600,
+        config_parameter=_key("oauth_access_token_ttl"),
+        default=_default("oauth_access_token_ttl"),
         help="Seconds an access token is accepted by the user info endpoint.",
     )
     aiflow_oauth_refresh_token_ttl = fields.Integer(
         string="Refresh Token Lifetime (s)",
-        config_parameter=PARAM_PREFIX + "oauth_refresh_token_ttl",
-        default=2592000,
+        config_parameter=_key("oauth_refresh_token_ttl"),
+        default=_default("oauth_refresh_token_ttl"),
         help="Seconds a refresh token can be used to get new tokens "
         "(2592000 = 30 days). Each refresh replaces it.",
     )
@@ -114,34 +119,34 @@ class ResConfigSettings(models.TransientModel):
     aiflow_timezone = fields.Selection(
         _tz_get,
         string="aiflow Timezone",
-        config_parameter=PARAM_PREFIX + "timezone",
-        default="Asia/Shanghai",
+        config_parameter=_key("timezone"),
+        default=_default("timezone"),
         help="Timezone of the times exchanged with aiflow (yyyy-MM-dd HH:mm:ss).",
     )
     aiflow_sync_enabled = fields.Boolean(
         string="Synchronise with aiflow",
-        config_parameter=PARAM_PREFIX + "sync_enabled",
+        config_parameter=_key("sync_enabled"),
         help="Send departments and employees to aiflow. Turn on once the connection "
         "test succeeds; while it is off, changes wait in the sync queue.",
     )
     aiflow_sync_batch_size = fields.Integer(
         string="Sync Batch Size",
-        config_parameter=PARAM_PREFIX + "sync_batch_size",
-        default=100,
+        config_parameter=_key("sync_batch_size"),
+        default=_default("sync_batch_size"),
         help="Departments or users sent to aiflow in one request (1 to 1,000).",
     )
     aiflow_sync_max_attempts = fields.Integer(
         string="Maximum Attempts",
-        config_parameter=PARAM_PREFIX + "sync_max_attempts",
-        default=8,
+        config_parameter=_key("sync_max_attempts"),
+        default=_default("sync_max_attempts"),
         help="Tries of a call that fails for a passing reason (aiflow "
         "unreachable, busy, timing out) before it is marked dead. Waits grow "
         "from 30 seconds to one hour between tries.",
     )
     aiflow_outbox_vacuum_days = fields.Integer(
         string="Keep Delivered Rows (days)",
-        config_parameter=PARAM_PREFIX + "outbox_vacuum_days",
-        default=30,
+        config_parameter=_key("outbox_vacuum_days"),
+        default=_default("outbox_vacuum_days"),
         help="Delivered and cancelled rows of the sync queue older than this "
         "are removed every day.",
     )
@@ -178,8 +183,8 @@ class ResConfigSettings(models.TransientModel):
             (METHOD_SDK, "Vendor SDK (aflow-client-python)"),
         ],
         string="Signing Method",
-        config_parameter=PARAM_PREFIX + "signing_method",
-        default=METHOD_BUILTIN,
+        config_parameter=_key("signing_method"),
+        default=_default("signing_method"),
         help="How the A-Signature header is computed. The vendor SDK must be "
         "installed in Odoo's Python environment to be chosen.",
     )
@@ -189,14 +194,14 @@ class ResConfigSettings(models.TransientModel):
     )
     aiflow_connect_timeout = fields.Integer(
         string="Connect Timeout (s)",
-        config_parameter=PARAM_PREFIX + "connect_timeout",
-        default=5,
+        config_parameter=_key("connect_timeout"),
+        default=int(_default("connect_timeout")),
         help="Seconds to wait for a connection to aiflow.",
     )
     aiflow_read_timeout = fields.Integer(
         string="Read Timeout (s)",
-        config_parameter=PARAM_PREFIX + "read_timeout",
-        default=30,
+        config_parameter=_key("read_timeout"),
+        default=int(_default("read_timeout")),
         help="Seconds to wait for aiflow's answer once connected.",
     )
     aiflow_url_oauth_authorize = fields.Char(
@@ -228,12 +233,7 @@ class ResConfigSettings(models.TransientModel):
                 settings[field_name] = base + path
 
     def _aiflow_sdk_unavailable_message(self, reason):
-        return self.env._(
-            "The vendor SDK aflow-client-python (from auth import ASign, "
-            "Credential) cannot be imported: %(reason)s. Install it in Odoo's "
-            "Python environment or choose the built-in signing method.",
-            reason=reason,
-        )
+        return self.env["aiflow.connection"]._aiflow_sdk_unavailable_message(reason)
 
     def _aiflow_timeout_message(self, key, value):
         if key == "connect_timeout":
@@ -260,7 +260,7 @@ class ResConfigSettings(models.TransientModel):
         )
 
     def _aiflow_current(self, name):
-        return self.env["ir.config_parameter"].sudo().get_param(PARAM_PREFIX + name)
+        return self.env["ir.config_parameter"].sudo().get_param(_key(name))
 
     def _aiflow_check_and_normalize(self):
         """Refuse invalid aiflow values before anything is stored.
@@ -428,7 +428,7 @@ class ResConfigSettings(models.TransientModel):
                 settings._aiflow_current("oauth_redirect_uris") or False
             ):
                 params.set_param(
-                    PARAM_PREFIX + "oauth_redirect_uris",
+                    _key("oauth_redirect_uris"),
                     settings.aiflow_oauth_redirect_uris or False,
                 )
         return res

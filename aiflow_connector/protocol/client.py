@@ -188,9 +188,6 @@ class AiflowClient:
     def __exit__(self, *exc_info):
         self.close()
 
-    def url_for(self, endpoint_name):
-        return self.base_url + ENDPOINTS[endpoint_name].path
-
     # -- the one generic call ----------------------------------------------------
     def call(self, endpoint_name, payload, *, check=True, timeouts=None):
         """Send ``payload`` to endpoint ``endpoint_name`` and return aiflow's ``data``.

@@ -7,7 +7,7 @@ order, and which must wait for a parent that aiflow does not have yet.
 Messages are English data; the Odoo layer translates them.
 """
 
-from .hierarchy import HierarchyError, order_parents_first
+from . import send_plan
 from .schema import ENDPOINTS
 
 DEPARTMENT_SYNC = "department_sync"
@@ -96,88 +96,26 @@ def dependencies(endpoint_name, item):
     return []
 
 
-class Plan:
-    """What to do with a set of items of one endpoint.
+def parent(endpoint_name, item):
+    """The id of ``item``'s parent of the same endpoint (parent department,
+    direct supervisor), to be sent before it; None for a root."""
+    parent_key = ENDPOINTS[endpoint_name].item_parent_key
+    return (item.get(parent_key) or None) if parent_key else None
 
-    ``ordered``  tokens to send now, parents first;
-    ``waiting``  token -> the ``(endpoint, id)`` it waits for;
-    ``invalid``  token -> a message (e.g. a manager cycle).
-    """
 
-    def __init__(self, ordered, waiting, invalid):
-        self.ordered = ordered
-        self.waiting = waiting
-        self.invalid = invalid
+def parent_name(endpoint_name):
+    """The field naming the parent (parentId, directSupervisor)."""
+    return ENDPOINTS[endpoint_name].item_parent_key
 
 
 def plan(endpoint_name, entries, blocked):
-    """Decide the sending order of ``entries`` (pairs ``(token, item)``).
-
-    ``blocked`` is a set of ``(endpoint, id)`` that aiflow does not have and
-    will not get before these items are sent (pending elsewhere, failed or
-    dead-lettered): an item depending on one of them waits, and so does every
-    item below it in the same set.  Other parents outside the set are taken
-    as already known to aiflow.
-    """
-    endpoint = ENDPOINTS[endpoint_name]
-    waiting = {}
-    invalid = {}
-    candidates = []
-    for token, item in entries:
-        blocker = next((dep for dep in dependencies(endpoint_name, item) if dep in blocked), None)
-        if blocker is not None:
-            waiting[token] = blocker
-        else:
-            candidates.append((token, item))
-    if not endpoint.item_key:
-        return Plan([token for token, _item in candidates], waiting, invalid)
-
-    key, parent_key = endpoint.item_key, endpoint.item_parent_key
-    in_set = {item[key]: token for token, item in entries}
-    waiting_keys = {item[key] for token, item in entries if token in waiting}
-    # Parents outside the set are known to aiflow (or were just judged not
-    # blocked); parents inside it but waiting are not.
-    known = {
-        item.get(parent_key)
-        for _token, item in candidates
-        if item.get(parent_key) and item.get(parent_key) not in in_set
-    }
-    pairs = [(item, token) for token, item in candidates]
-    try:
-        ordered = order_parents_first(
-            pairs,
-            key=lambda pair: pair[0][key],
-            parent_key=lambda pair: pair[0].get(parent_key),
-            known=known,
-        )
-    except HierarchyError as exc:
-        ordered = exc.ordered
-        in_cycle = {ident for cycle in exc.cycles for ident in cycle}
-        parent_of = {item[key]: item.get(parent_key) for item, _token in pairs}
-        for item, token in pairs:
-            ident = item[key]
-            if ident not in exc.blocked:
-                continue
-            if ident in in_cycle:
-                invalid[token] = (
-                    f"{parent_key} {parent_of[ident]!r} makes a cycle: "
-                    f"{' -> '.join(_cycle_of(exc.cycles, ident))}"
-                )
-                continue
-            # Below a waiting (or cyclic) record: find the first such ancestor.
-            ancestor = parent_of[ident]
-            seen = set()
-            while ancestor in parent_of and ancestor not in seen and ancestor not in waiting_keys:
-                seen.add(ancestor)
-                if ancestor in in_cycle:
-                    break
-                ancestor = parent_of[ancestor]
-            waiting[token] = (endpoint_name, ancestor)
-    return Plan([token for _item, token in ordered], waiting, invalid)
-
-
-def _cycle_of(cycles, ident):
-    for cycle in cycles:
-        if ident in cycle:
-            return [str(i) for i in cycle + cycle[:1]]
-    return [str(ident)]
+    """The sending order of department or user ``entries`` (see :func:`.send_plan.plan`)."""
+    return send_plan.plan(
+        endpoint_name,
+        entries,
+        blocked,
+        key=lambda item: item_key(endpoint_name, item),
+        parent=lambda item: parent(endpoint_name, item),
+        parent_name=parent_name(endpoint_name),
+        dependencies=lambda item: dependencies(endpoint_name, item),
+    )

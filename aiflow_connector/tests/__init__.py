@@ -3,6 +3,7 @@ from . import test_org_sync
 from . import test_outbox
 from . import test_org_sync_resync
 from . import test_outbox_concurrency
+from . import test_outbox_sources
 from . import test_connection
 from . import test_oauth2_protocol
 from . import test_oauth2_flow

@@ -1,80 +1,17 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
-import re
-import socket
-from urllib.parse import urlsplit
+from odoo.tests import HttpCase, tagged
 
-from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
-from odoo.tests.common import _super_send
-
-from odoo.addons.aiflow_connector.protocol.signing import Credential
-from odoo.addons.aiflow_connector.sandbox.server import SandboxServer
-
-PREFIX = "aiflow_connector."
-DEPARTMENT_SYNC_PATH = "/aflow/api/sys/sync/department"
-SECRET = "your_app_secret"
-WRONG_SECRET = "not-the-secret-4711"
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def closed_port():
-    """A local port nobody listens on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class AiflowSandboxMixin:
-    """Runs the aiflow sandbox on 127.0.0.1 for the whole class."""
-
-    @classmethod
-    def _request_handler(cls, s, r, /, **kw):
-        # Odoo's test handler raises every timeout below 10 s to 10 s (and
-        # cannot compare the (connect, read) pair the client passes); the
-        # sandbox is local, so its requests go out untouched.
-        if urlsplit(r.url).hostname == "127.0.0.1":
-            return _super_send(s, r, **kw)
-        return super()._request_handler(s, r, **kw)
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.sandbox = SandboxServer(
-            host="127.0.0.1",
-            port=0,
-            credential=Credential("COMPANY001", "APP001", SECRET),
-            odoo_url="http://127.0.0.1:8069",
-        )
-        cls.sandbox.start()
-        cls.addClassCleanup(cls.sandbox.stop)
-        cls.admin = new_test_user(
-            cls.env, login="aiflow_connection_admin", groups="base.group_system"
-        )
-
-    def setUp(self):
-        super().setUp()
-        self.sandbox.reset()
-        self._configure(
-            base_url=self.sandbox.url,
-            enterprise_code="COMPANY001",
-            app_id="APP001",
-            app_secret=SECRET,
-            signing_method="builtin",
-            connect_timeout="5",
-            read_timeout="30",
-        )
-
-    def _configure(self, **values):
-        params = self.env["ir.config_parameter"].sudo()
-        for name, value in values.items():
-            params.set_param(PREFIX + name, value)
-
-    def _test_connection(self):
-        return self.env["aiflow.connection"]._aiflow_test_connection()
-
-
-class AiflowSandboxCase(AiflowSandboxMixin, TransactionCase):
-    pass
+from .common import (
+    CJK,
+    DEPARTMENT_SYNC_PATH,
+    PREFIX,
+    SECRET,
+    WRONG_SECRET,
+    AiflowSandboxCase,
+    AiflowSandboxMixin,
+    closed_port,
+)
 
 
 @tagged("post_install", "-at_install")

@@ -15,7 +15,7 @@ from odoo.addons.aiflow_connector.protocol import tls_problem
 from odoo.addons.aiflow_connector.protocol.errors import REASON_TLS, PermanentError
 from odoo.addons.aiflow_connector.sandbox.silent import silent_server, unaccepting_server
 
-from .test_connection import AiflowSandboxCase, AiflowSandboxMixin
+from .common import AiflowSandboxCase, AiflowSandboxMixin
 
 RAW_CHAIN_WORDS = ("HTTPSConnectionPool", "Max retries", "SSLError(", "_ssl.c", "HTTP status -")
 

@@ -8,7 +8,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 
 from odoo.addons.aiflow_connector.wizards.aiflow_outbox_retry_dead import CONFIRM_ABOVE
 
-from .test_sync_browser import page_code
+from .common import page_code
 
 FILTER_CHECK = """
 (async () => {

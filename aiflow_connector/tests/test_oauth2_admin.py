@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .test_oauth2_common import CLIENT_ID, PASSWORD, Oauth2HttpCase
+from .common import CLIENT_ID, PASSWORD, Oauth2HttpCase
 
 PREFIX = "aiflow_connector."
 

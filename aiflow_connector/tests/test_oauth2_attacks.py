@@ -9,7 +9,7 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import new_test_user, tagged
 
-from .test_oauth2_common import (
+from .common import (
     AUTHORIZE,
     CLIENT_ID,
     CLIENT_SECRET,

@@ -12,7 +12,7 @@ from requests_oauthlib import OAuth2Session
 
 from odoo.tests import tagged
 
-from .test_oauth2_common import (
+from .common import (
     AUTHORIZE,
     CLIENT_ID,
     CLIENT_SECRET,

@@ -4,110 +4,16 @@
 """Departments and employees reach the aiflow sandbox over HTTP, through the
 outbox and its worker, complete, correctly mapped and parents first."""
 
-from contextlib import closing
 from itertools import pairwise
 
 from psycopg2 import IntegrityError
 
-from odoo import Command, sql_db
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
-from odoo.tests.common import get_db_name
 from odoo.tools import mute_logger
 
-from .test_connection import PREFIX, SECRET, AiflowSandboxCase
-
-DEPT_PATH = "/aflow/api/sys/sync/department"
-USER_PATH = "/aflow/api/sys/sync/user"
-
-
-class OrgSyncCase(AiflowSandboxCase):
-    """The project's sandbox fixture, with sync enabled towards it."""
-
-    @classmethod
-    def setUpClass(cls):
-        # Rows committed before (records created at install, while sync was
-        # off) are not these tests' business, and a test transaction holding
-        # their locks would block the tests that work on real connections:
-        # remove them for real, before this class's transaction touches them.
-        with closing(sql_db.db_connect(get_db_name()).cursor()) as cr:
-            cr.execute("DELETE FROM aiflow_outbox")
-            cr.commit()
-        super().setUpClass()
-        cls.Outbox = cls.env["aiflow.outbox"]
-        cls.Dept = cls.env["hr.department"]
-        cls.Emp = cls.env["hr.employee"]
-
-    def setUp(self):
-        super().setUp()
-        self._configure(
-            connect_timeout="2",
-            read_timeout="5",
-            sync_enabled="True",
-            sync_batch_size="100",
-            sync_max_attempts="3",
-            sync_company_ids="",
-        )
-
-    # -- helpers -----------------------------------------------------------
-    def commit_point(self):
-        """What a real commit does before the worker runs: the precommit
-        writes the outbox rows."""
-        self.env.flush_all()
-        self.env.cr.flush()
-
-    def deliver(self):
-        self.commit_point()
-        stats = self.Outbox._aiflow_deliver()
-        self.env.invalidate_all()
-        return stats
-
-    def calls(self, path=None):
-        return [
-            call for call in self.sandbox.state["calls"] if path is None or call["path"] == path
-        ]
-
-    def sent_items(self, path):
-        key = "departments" if path == DEPT_PATH else "users"
-        return [item for call in self.calls(path) for item in call["body"][key]]
-
-    def rows(self, records):
-        return self.Outbox.search(
-            [("res_model", "=", records._name), ("res_id", "in", records.ids)]
-        )
-
-    def aiflow_dept(self, dept):
-        return self.sandbox.state["departments"].get(dept.aiflow_code)
-
-    def aiflow_user(self, employee):
-        return self.sandbox.state["users"].get(employee.aiflow_code)
-
-    def make_tree(self):
-        """Three levels, a manager on each, one employee of every type."""
-        root = self.Dept.create({"name": "Head Office"})
-        mid = self.Dept.create({"name": "Engineering", "parent_id": root.id})
-        leaf = self.Dept.create({"name": "Platform", "parent_id": mid.id})
-        boss = self.Emp.create(
-            {"name": "Boss", "department_id": root.id, "work_email": "boss@example.com"}
-        )
-        root.manager_id = boss
-        cto = self.Emp.create({"name": "CTO", "department_id": mid.id, "parent_id": boss.id})
-        mid.manager_id = cto
-        lead = self.Emp.create({"name": "Lead", "department_id": leaf.id, "parent_id": cto.id})
-        leaf.manager_id = lead
-        staff = self.Emp.browse()
-        for kind in ("employee", "worker", "student", "trainee", "contractor", "freelance"):
-            staff |= self.Emp.create(
-                {
-                    "name": f"Staff {kind}",
-                    "department_id": leaf.id,
-                    "parent_id": lead.id,
-                    "employee_type": kind,
-                    "work_email": f"{kind}@example.com",
-                    "mobile_phone": "13800138000",
-                }
-            )
-        return root, mid, leaf, boss, cto, lead, staff
+from .common import DEPT_PATH, PREFIX, SECRET, USER_PATH, OrgSyncCase
 
 
 @tagged("post_install", "-at_install")

@@ -14,7 +14,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.aiflow_connector.wizards.aiflow_full_resync import RESYNC_PARAM
 
-from .test_org_sync import DEPT_PATH, USER_PATH, OrgSyncCase
+from .common import DEPT_PATH, USER_PATH, OrgSyncCase
 
 
 @tagged("post_install", "-at_install")

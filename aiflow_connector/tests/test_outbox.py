@@ -11,9 +11,9 @@ import psycopg2
 from odoo import fields, sql_db
 from odoo.tests import tagged
 
-from odoo.addons.aiflow_connector.models import aiflow_outbox
+from odoo.addons.aiflow_connector.outbox import claims, delivery, wakeup
 
-from .test_org_sync import DEPT_PATH, PREFIX, USER_PATH, OrgSyncCase
+from .common import DEPT_PATH, PREFIX, USER_PATH, OrgSyncCase
 
 
 class SaveFailed(Exception):
@@ -28,11 +28,11 @@ class TestOutbox(OrgSyncCase):
         rows.write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
 
     def test_retry_delay_grows_with_jitter_up_to_the_cap(self):
-        self.assertEqual(aiflow_outbox.retry_delay(1, rand=lambda: 0.5), 30)
-        self.assertEqual(aiflow_outbox.retry_delay(3, rand=lambda: 0.5), 120)
-        self.assertEqual(aiflow_outbox.retry_delay(30, rand=lambda: 0.5), 3600)
-        self.assertEqual(aiflow_outbox.retry_delay(1, rand=lambda: 0.0), 15)
-        self.assertEqual(aiflow_outbox.retry_delay(1, rand=lambda: 0.999), 30 * 1.499)
+        self.assertEqual(claims.retry_delay(1, rand=lambda: 0.5), 30)
+        self.assertEqual(claims.retry_delay(3, rand=lambda: 0.5), 120)
+        self.assertEqual(claims.retry_delay(30, rand=lambda: 0.5), 3600)
+        self.assertEqual(claims.retry_delay(1, rand=lambda: 0.0), 15)
+        self.assertEqual(claims.retry_delay(1, rand=lambda: 0.999), 30 * 1.499)
 
     def test_retryable_failures_back_off_then_dead_letter(self):
         dept = self.Dept.create({"name": "Retry me"})
@@ -150,7 +150,7 @@ class TestOutbox(OrgSyncCase):
         )
         self.deliver()
         self.assertEqual(row.state, "sending", "a fresh claim is left alone")
-        row.claimed_at = fields.Datetime.now() - aiflow_outbox.CLAIM_LEASE - timedelta(seconds=1)
+        row.claimed_at = fields.Datetime.now() - claims.CLAIM_LEASE - timedelta(seconds=1)
         self.deliver()
         self.assertEqual(row.state, "done")
         self.assertTrue(self.aiflow_dept(dept))
@@ -184,7 +184,7 @@ class TestOutbox(OrgSyncCase):
         # That worker may already have finished its run: this one comes back.
         come_back = later_triggers()
         self.assertEqual(len(come_back), 1)
-        self.assertGreaterEqual(come_back.call_at, start + aiflow_outbox.IN_FLIGHT_RECHECK)
+        self.assertGreaterEqual(come_back.call_at, start + delivery.IN_FLIGHT_RECHECK)
         self.assertLess(come_back.call_at, start + timedelta(minutes=1))
 
         # Waiting for a dead parent is not a reason to come back.
@@ -339,7 +339,7 @@ class TestOutbox(OrgSyncCase):
         with listener.cursor() as cursor:
             cursor.execute("LISTEN cron_trigger")
         for _n in range(2):  # the second one reuses the connection
-            aiflow_outbox.notify_cron_workers(self.env.cr.dbname)
+            wakeup.notify_cron_workers(self.env.cr.dbname)
         deadline = time.monotonic() + 5
         received = []
         while len(received) < 2 and time.monotonic() < deadline:
@@ -348,7 +348,7 @@ class TestOutbox(OrgSyncCase):
                 received.extend(n.payload for n in listener.notifies)
                 listener.notifies.clear()
         self.assertEqual(received, [self.env.cr.dbname] * 2)
-        self.assertFalse(aiflow_outbox._notify_connection.closed)
+        self.assertFalse(wakeup.notify_connection().closed)
 
     def test_out_of_time_gives_rows_back_and_asks_for_another_run(self):
         self._configure(sync_batch_size="5")
@@ -359,7 +359,7 @@ class TestOutbox(OrgSyncCase):
         Trigger = self.env["ir.cron.trigger"].sudo()
         triggers = Trigger.search_count([("cron_id", "=", cron.id)])
         clock = iter([0.0, 0.0] + [1000.0] * 50)  # the budget runs out after the claim
-        with patch.object(aiflow_outbox.time, "monotonic", lambda: next(clock)):
+        with patch.object(delivery.time, "monotonic", lambda: next(clock)):
             self.Outbox._aiflow_deliver(time_budget=10)
         self.assertEqual(self.calls(), [])
         rows = self.Outbox.search([("res_model", "=", "hr.department")])

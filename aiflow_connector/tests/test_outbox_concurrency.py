@@ -14,10 +14,12 @@ from contextlib import closing
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import tagged
 
+from odoo.addons.aiflow_connector import settings as aiflow_settings
+from odoo.addons.aiflow_connector.outbox import claims
 from odoo.addons.aiflow_connector.protocol.client import AiflowClient
 from odoo.addons.aiflow_connector.protocol.signing import Credential, Signer
 
-from .test_org_sync import DEPT_PATH, SECRET, OrgSyncCase
+from .common import DEPT_PATH, PREFIX, SECRET, OrgSyncCase
 
 ROWS = 120
 
@@ -63,12 +65,13 @@ class TestTwoWorkers(OrgSyncCase):
 
         self.addCleanup(self._delete_committed_rows, dbname, token)
 
-        settings = {
-            "sync_enabled": True,
-            "batch_size": 5,
-            "max_attempts": 3,
-            "vacuum_days": 30,
-        }
+        settings = aiflow_settings.read(
+            {
+                PREFIX + "sync_enabled": "True",
+                PREFIX + "sync_batch_size": "5",
+                PREFIX + "sync_max_attempts": "3",
+            }.get
+        )
         results, errors = [], []
         start = threading.Barrier(2)
 
@@ -144,7 +147,7 @@ class TestTwoWorkers(OrgSyncCase):
             worker = self._real_env(worker_cr)["aiflow.outbox"].with_context(
                 aiflow_outbox_commit=True
             )
-            _token, claimed = worker._aiflow_claim(1000)
+            _token, claimed = claims.claim(worker.env, 1000)
             self.assertIn(
                 dept_id, [row.res_id for row in claimed if row.res_model == "hr.department"]
             )
@@ -194,22 +197,22 @@ class TestTwoWorkers(OrgSyncCase):
             worker_b = self._real_env(b_cr)["aiflow.outbox"].with_context(aiflow_outbox_commit=True)
             first = outbox.create(row("Old name")).id
             user_cr.commit()
-            token_a, claimed_a = worker_a._aiflow_claim(1)
+            token_a, claimed_a = claims.claim(worker_a.env, 1)
             self.assertEqual([r.id for r in claimed_a], [first])
             second = outbox.create(row("New name")).id
             user_cr.commit()
 
-            token_b, claimed_b = worker_b._aiflow_claim(1000)
+            token_b, claimed_b = claims.claim(worker_b.env, 1000)
             self.assertNotIn(second, [r.id for r in claimed_b])
-            worker_b._aiflow_release(token_b, dict.fromkeys(r.id for r in claimed_b))
+            claims.release(worker_b.env, token_b, dict.fromkeys(r.id for r in claimed_b))
             b_cr.commit()
 
             # A has its answer: now the new row may go.
-            worker_a._aiflow_settle(token_a, [(first, "done", None, None, None, None, True)])
+            claims.settle(worker_a.env, token_a, [claims.Outcome(first, "done", sent=True)])
             a_cr.commit()
-            token_b, claimed_b = worker_b._aiflow_claim(1)
+            token_b, claimed_b = claims.claim(worker_b.env, 1)
             self.assertEqual([r.id for r in claimed_b], [second])
-            worker_b._aiflow_release(token_b, {second: None})
+            claims.release(worker_b.env, token_b, {second: None})
             b_cr.commit()
 
     def test_a_lapsed_claim_does_not_hold_the_record_back(self):
@@ -247,7 +250,7 @@ class TestTwoWorkers(OrgSyncCase):
             worker = self._real_env(worker_cr)["aiflow.outbox"].with_context(
                 aiflow_outbox_commit=True
             )
-            claim_token, claimed = worker._aiflow_claim(2)
+            claim_token, claimed = claims.claim(worker.env, 2)
             self.assertEqual([r.id for r in claimed], rows.ids)
-            worker._aiflow_release(claim_token, dict.fromkeys(rows.ids))
+            claims.release(worker.env, claim_token, dict.fromkeys(rows.ids))
             worker_cr.commit()

@@ -4,7 +4,7 @@
 
 from odoo.tests import new_test_user, tagged
 
-from .test_org_sync import USER_PATH, OrgSyncCase
+from .common import USER_PATH, OrgSyncCase
 
 
 @tagged("post_install", "-at_install")

@@ -11,6 +11,7 @@ from lxml import etree
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from odoo.addons.aiflow_connector import settings as aiflow_settings
 from odoo.addons.aiflow_connector.protocol.signing import (
     Credential,
     builtin_signature,
@@ -157,27 +158,25 @@ class TestAiflowSettings(TransactionCase):
         self.assertEqual(fresh.aiflow_read_timeout, 12)
 
         settings = self.env["aiflow.connection"]._aiflow_settings()
-        self.assertEqual(settings["oauth_client_id"], "CLIENT001")
+        self.assertEqual(settings.oauth_client_id, "CLIENT001")
         self.assertEqual(
-            settings["oauth_redirect_uris"],
+            list(settings.oauth_redirect_uris),
             [
                 "https://aiflow.example.com/aflow/api/oauth2/callback",
                 "https://aiflow2.example.com/cb",
             ],
         )
-        self.assertIs(settings["sync_enabled"], True)
-        self.assertEqual(settings["connect_timeout"], 3.0)
-        self.assertEqual(settings["read_timeout"], 12.0)
-        self.assertEqual(self.env["aiflow.connection"]._aiflow_timezone(), "Europe/Berlin")
+        self.assertIs(settings.sync_enabled, True)
+        self.assertEqual(settings.connect_timeout, 3.0)
+        self.assertEqual(settings.read_timeout, 12.0)
+        self.assertEqual(self.env["aiflow.connection"]._aiflow_settings().timezone, "Europe/Berlin")
 
         # turning sync off and clearing a value removes the parameter
         self._save(aiflow_sync_enabled=False, aiflow_oauth_client_id=False)
         self.assertFalse(self._param("sync_enabled"))
-        self.assertIs(self.env["aiflow.connection"]._aiflow_settings()["sync_enabled"], False)
+        self.assertIs(self.env["aiflow.connection"]._aiflow_settings().sync_enabled, False)
         # the OAuth client id falls back to the app id
-        self.assertEqual(
-            self.env["aiflow.connection"]._aiflow_settings()["oauth_client_id"], "APP001"
-        )
+        self.assertEqual(self.env["aiflow.connection"]._aiflow_settings().oauth_client_id, "APP001")
 
     def test_odoo_urls_follow_web_base_url(self):
         self.params.set_param("web.base.url", "https://erp.example.com/")
@@ -232,10 +231,10 @@ class TestAiflowSettings(TransactionCase):
 
     def test_unknown_timezone_falls_back(self):
         self.params.set_param(PREFIX + "timezone", "Mars/Olympus_Mons")
-        with self.assertLogs(
-            "odoo.addons.aiflow_connector.models.aiflow_connection", "WARNING"
-        ) as logs:
-            self.assertEqual(self.env["aiflow.connection"]._aiflow_timezone(), "Asia/Shanghai")
+        with self.assertLogs("odoo.addons.aiflow_connector.settings", "WARNING") as logs:
+            self.assertEqual(
+                self.env["aiflow.connection"]._aiflow_settings().timezone, "Asia/Shanghai"
+            )
         self.assertIn("Mars/Olympus_Mons", logs.output[0])
 
     # -- validation ---------------------------------------------------------------
@@ -288,11 +287,10 @@ class TestAiflowSettings(TransactionCase):
 
     def test_sync_queue_numbers_edited_by_hand_are_bounded(self):
         # A system parameter typed in Technical > Parameters skips Settings.
-        outbox = self.env["aiflow.outbox"]
         for raw, expected in (("5000", 1000), ("abc", 100), ("-4", 100), ("250", 250)):
             with self.subTest(raw=raw):
                 self.env["ir.config_parameter"].sudo().set_param(PREFIX + "sync_batch_size", raw)
-                self.assertEqual(outbox._aiflow_outbox_settings()["batch_size"], expected)
+                self.assertEqual(aiflow_settings.of_env(self.env).sync_batch_size, expected)
 
     def test_sync_queue_number_message_in_chinese(self):
         self.env["res.lang"]._activate_lang("zh_CN")

@@ -12,7 +12,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .test_connection import AiflowSandboxMixin
+from .common import AiflowSandboxMixin, page_code
 
 # How long the test's worker waits for the page to have seen the running
 # resync (a page load and a few clicks: ~5-20 s on a busy machine).
@@ -30,50 +30,6 @@ class _SeenHandler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-
-JS_HELPERS = """
-// The page's RPCs, for the message of a step that timed out.
-window.aiflowRequests = [];
-const xhrOpen = XMLHttpRequest.prototype.open;
-XMLHttpRequest.prototype.open = function (method, url, ...rest) {
-    const entry = { url: String(url).split("?")[0], sent: Date.now() };
-    window.aiflowRequests.push(entry);
-    this.addEventListener("loadend", () => (entry.status = this.status));
-    return xhrOpen.call(this, method, url, ...rest);
-};
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const waitFor = async (what, probe, timeout = 30000) => {
-    const start = Date.now();
-    while (Date.now() - start < timeout) {
-        const found = probe();
-        if (found) {
-            return found;
-        }
-        await sleep(100);
-    }
-    const status = document.querySelector(".o_statusbar_status .o_arrow_button_current");
-    const dialogs = [...document.querySelectorAll(".modal, .o_notification")].map(text);
-    throw new Error(`timed out waiting for ${what} at ${location.href}` +
-        ` (status: ${status && text(status)}, dialogs: ${JSON.stringify(dialogs)})` +
-        ` last requests: ${JSON.stringify(window.aiflowRequests.slice(-8))} at ${Date.now()}`);
-};
-const $ = (selector, root = document) => root.querySelector(selector);
-const text = (element) => element.textContent.replace(/\\s+/g, " ").trim();
-const lastModal = () => [...document.querySelectorAll(".modal")].at(-1);
-// Clicks a button once it is there and enabled, as a person would.
-const press = async (selector) => {
-    const button = await waitFor(`an enabled ${selector}`, () => {
-        const found = $(selector);
-        return found && !found.disabled && found;
-    });
-    button.click();
-};
-const check = (ok, message) => {
-    if (!ok) {
-        throw new Error(message);
-    }
-};
-"""
 
 # Settings -> Full resync: the dry run's counts, a double click on Confirm,
 # the running state, then (delivered meanwhile) the finished summary, all in
@@ -238,10 +194,6 @@ CONSOLE_CHECK = """
     console.log("test successful");
 })();
 """
-
-
-def page_code(script, data):
-    return f"const DATA = {json.dumps(data)};\n{JS_HELPERS}\n{script}"
 
 
 @tagged("post_install", "-at_install")

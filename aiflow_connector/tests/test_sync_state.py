@@ -6,7 +6,7 @@ import json
 
 from odoo.tests import tagged
 
-from .test_org_sync import OrgSyncCase
+from .common import OrgSyncCase
 
 
 @tagged("post_install", "-at_install")

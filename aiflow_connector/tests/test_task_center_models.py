@@ -12,7 +12,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.aiflow_connector.protocol.schema import validate
 
-from .task_center_common import TaskCenterFixtures
+from .common import TaskCenterFixtures
 
 
 @tagged("post_install", "-at_install")

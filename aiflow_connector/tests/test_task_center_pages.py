@@ -7,7 +7,7 @@ from urllib.parse import quote, urlsplit
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .task_center_common import PASSWORD, TaskCenterFixtures
+from .common import PASSWORD, TaskCenterFixtures
 
 
 @tagged("post_install", "-at_install")

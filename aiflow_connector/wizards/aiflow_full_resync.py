@@ -5,9 +5,11 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..outbox import queries, states
+
 # Any constant: serialises the start of resyncs across workers.
 RESYNC_LOCK_KEY = 0x41494652  # "AIFR"
-RUNNING_STATES = ("pending", "retrying", "sending")
+# The token of the latest resync: the one that may still be running.
 RESYNC_PARAM = "aiflow_connector.full_resync_last_token"
 
 
@@ -108,26 +110,16 @@ class AiflowFullResync(models.TransientModel):
         for wizard in self:
             counts = {}
             if wizard.resync_token:
-                self.env.cr.execute(
-                    SQL(
-                        """
-                        SELECT CASE WHEN state = 'done' AND request_body IS NULL
-                                    THEN 'skipped' ELSE state END, count(*)
-                          FROM aiflow_outbox WHERE resync_token = %s GROUP BY 1
-                        """,
-                        wizard.resync_token,
-                    )
-                )
-                counts = dict(self.env.cr.fetchall())
+                counts = queries.resync_counts(self.env.cr, wizard.resync_token)
             total = sum(counts.values())
-            sent = counts.get("done", 0)
-            failed = counts.get("dead", 0)
+            sent = counts.get(states.DONE, 0)
+            failed = counts.get(states.DEAD, 0)
             skipped = counts.get("skipped", 0)
             wizard.total_count = total
             wizard.sent_count = sent
             wizard.failed_count = failed
             wizard.progress = 100.0 * (sent + failed + skipped) / total if total else 0.0
-            wizard.running = any(counts.get(state) for state in RUNNING_STATES)
+            wizard.running = any(counts.get(state) for state in states.RUNNING)
             if wizard.state == "draft":
                 wizard.summary = False
             elif wizard.running:
@@ -143,10 +135,10 @@ class AiflowFullResync(models.TransientModel):
     def _finished_summary(self, counts, total):
         # One whole message per case, so that each language words it whole.
         values = {
-            "sent": counts.get("done", 0),
+            "sent": counts.get(states.DONE, 0),
             "total": total,
-            "failed": counts.get("dead", 0),
-            "cancelled": counts.get("cancelled", 0),
+            "failed": counts.get(states.DEAD, 0),
+            "cancelled": counts.get(states.CANCELLED, 0),
             "skipped": counts.get("skipped", 0),
         }
         if not values["skipped"]:
@@ -173,15 +165,12 @@ class AiflowFullResync(models.TransientModel):
 
     @api.model
     def _running_token(self):
-        self.env.cr.execute(
-            SQL(
-                "SELECT resync_token FROM aiflow_outbox WHERE resync_token IS NOT NULL"
-                " AND state IN %s LIMIT 1",
-                RUNNING_STATES,
-            )
-        )
+        # Read from the table: action_confirm writes it with SQL, which the
+        # parameters' cache does not see.
+        self.env.cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", (RESYNC_PARAM,))
         row = self.env.cr.fetchone()
-        return row and row[0]
+        token = row and row[0]
+        return token if token and queries.resync_running(self.env.cr, token) else None
 
     def action_confirm(self):
         self.ensure_one()

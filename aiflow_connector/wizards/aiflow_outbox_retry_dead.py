@@ -9,6 +9,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
+from ..outbox import states
+
 # More dead rows than this at once are queued again only once confirmed.
 CONFIRM_ABOVE = 20
 
@@ -35,7 +37,7 @@ class AiflowOutboxRetryDead(models.TransientModel):
         # one is refused with a message rather than a traceback.
         try:
             dead_domain = expression.AND(
-                [expression.normalize_domain(domain), [("state", "=", "dead")]]
+                [expression.normalize_domain(domain), [("state", "=", states.DEAD)]]
             )
             expression.expression(dead_domain, self.env["aiflow.outbox"])
         except (AssertionError, TypeError, ValueError) as exc:

@@ -1,0 +1,105 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""One delivery run: claim due rows, build their payloads from the current
+records, send them (parents first, in batches), settle the outcomes.
+
+No user transaction stays open across an HTTP call: a claim is committed
+before the call, each outcome right after its answer. What a row is sent
+as, and in what order, comes from its :mod:`.sources` declaration.
+"""
+
+import time
+from collections import defaultdict
+from datetime import timedelta
+
+from .claims import CLAIM_BATCHES, Outcome, claim, commit, release, settle
+from .group import Group
+from .states import DEAD
+
+# Rows left waiting for a record another worker was sending are looked at
+# again this much later.
+IN_FLIGHT_RECHECK = timedelta(seconds=10)
+# One cron run stops after this long and asks for another, so other cron
+# jobs get their turn, and well before Odoo's limit_time_real (120 s by
+# default) would kill a cron worker in multi-process mode.
+RUN_TIME_BUDGET = 60
+
+
+class Run:
+    """One run of the worker over what is due, within ``time_budget`` seconds."""
+
+    def __init__(self, env, settings, client, time_budget=RUN_TIME_BUDGET):
+        self.env = env
+        self.settings = settings
+        self.client = client
+        self.deadline = time.monotonic() + time_budget
+        self.stats = defaultdict(int)
+
+    def deliver(self):
+        """Send what is due; returns whether the run ran out of time."""
+        stopped = out_of_time = False
+        # A child that had to wait for a parent claimed later in this run
+        # gets another pass once something was delivered.
+        while not (stopped or out_of_time):
+            delivered_before = self.stats["done"]
+            skip = set()
+            while True:
+                if time.monotonic() > self.deadline:
+                    out_of_time = True
+                    break
+                token, rows = claim(self.env, self.settings.sync_batch_size * CLAIM_BATCHES, skip)
+                if not rows:
+                    break
+                self.stats["claims"] += 1
+                stopped, waited = self.send(token, rows)
+                skip.update(waited)
+                if stopped:
+                    break
+            if not skip or self.stats["done"] == delivered_before:
+                break
+        return out_of_time or time.monotonic() > self.deadline
+
+    def send(self, token, rows):
+        """Send claimed ``rows``; returns (stopped, ids left waiting)."""
+        waited = set()
+        groups = defaultdict(list)
+        orphans = []
+        for row in rows:
+            source = row.source
+            if source is None:
+                orphans.append(row)
+            else:
+                groups[(source.row_priority(row.mode), row.endpoint, row.res_model)].append(row)
+        self._settle_orphans(token, orphans)
+        order = sorted(groups)
+        for position, key in enumerate(order):
+            rows_of_group = groups[key]
+            stopped, group_waited = Group(
+                self, token, rows_of_group[0].source, rows_of_group
+            ).send()
+            waited.update(group_waited)
+            if stopped:
+                later = [row.id for k in order[position + 1 :] for row in groups[k]]
+                release(self.env, token, dict.fromkeys(later))
+                commit(self.env)
+                return True, waited
+        return False, waited
+
+    def _settle_orphans(self, token, rows):
+        outcomes = [
+            Outcome(
+                row.id,
+                DEAD,
+                self.env._(
+                    "No source is declared for %(endpoint)s rows of %(model)s: "
+                    "nothing knows how to send it.",
+                    endpoint=row.endpoint,
+                    model=row.res_model or "-",
+                ),
+            )
+            for row in rows
+        ]
+        self.stats["failed"] += len(outcomes)
+        settle(self.env, token, outcomes)
+
+    def waiting_note(self, key):
+        return self.env._("Waiting for %(key)s to reach aiflow first.", key=key)
