@@ -4,6 +4,7 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .. import settings as aiflow_settings
 from ..protocol import task_center
 
 ORDER_STATUS = [("new", "New"), ("ing", "In Progress"), ("over", "Finished")]
@@ -136,7 +137,7 @@ class AiflowOrder(models.Model):
         every task, done and open."""
         self.ensure_one()
         order = self.sudo()
-        tz_name = self.env["aiflow.connection"]._aiflow_timezone()
+        tz_name = aiflow_settings.of_env(self.env).timezone
         return task_center.order_snapshot(
             {
                 "order_id": order.id,

@@ -2,6 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .. import settings as aiflow_settings
 from ..protocol import task_center
 
 LOG_RESULTS = [(task_center.APPROVED, "Approved"), (task_center.REJECTED, "Rejected")]
@@ -48,5 +49,5 @@ class AiflowOrderLog(models.Model):
                     "handle_time": line.handle_time,
                 }
             ],
-            self.env["aiflow.connection"]._aiflow_timezone(),
+            aiflow_settings.of_env(self.env).timezone,
         )
