@@ -304,6 +304,17 @@ def release_lapsed_claims(cr, now, stale):
     )
 
 
+def renew_claims(cr, token, now):
+    """The rows still claimed by ``token`` count as claimed at ``now``."""
+    cr.execute(
+        SQL(
+            "UPDATE aiflow_outbox SET claimed_at = %s WHERE claim_token = %s",
+            now,
+            token,
+        )
+    )
+
+
 CLAIMED_COLUMNS = "id endpoint mode res_model res_id record_key payload attempts"
 
 
