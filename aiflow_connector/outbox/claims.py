@@ -13,12 +13,17 @@ from odoo import fields
 
 from . import queries, sources
 
-# A row stays claimed this long; after it, a worker that died is presumed
-# dead and its rows are claimed again. Longer than a few batches' worst
-# case (connect + read timeout each).
+# A row stays claimed this long after its claim or the claim's last
+# renewal; after it, its worker is presumed dead and its rows are claimed
+# again. A live worker renews its claim before a call once half the lease
+# is gone, so the lease has to outlast one batch's worst case (connect +
+# read timeout), not the whole claim.
 CLAIM_LEASE = timedelta(minutes=10)
-# Rows claimed at once: a few batches, so a lease comfortably covers them.
-CLAIM_BATCHES = 5
+LEASE_RENEWAL = CLAIM_LEASE / 2
+# Rows claimed at once, in batches. Each claim drains the send pipeline and
+# costs a round of queries, so a full resync wants few of them; the rows of
+# a claim are built at once, so the number stays bounded (memory).
+CLAIM_BATCHES = 20
 RETRY_BASE_SECONDS = 30
 RETRY_CAP_SECONDS = 3600
 
@@ -105,6 +110,12 @@ def claim(env, limit, skip=()):
     env["aiflow.outbox"].invalidate_model()
     commit(env)
     return token, rows
+
+
+def renew(env, token):
+    """The rows ``token`` still holds stay claimed for another lease."""
+    queries.renew_claims(env.cr, token, fields.Datetime.now())
+    env["aiflow.outbox"].invalidate_model()
 
 
 def settle(env, token, outcomes):

@@ -11,7 +11,16 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 
-from .claims import CLAIM_BATCHES, Outcome, claim, commit, release, settle
+from .claims import (
+    CLAIM_BATCHES,
+    LEASE_RENEWAL,
+    Outcome,
+    claim,
+    commit,
+    release,
+    renew,
+    settle,
+)
 from .group import Group
 from .states import DEAD
 
@@ -33,6 +42,7 @@ class Run:
         self.client = client
         self.deadline = time.monotonic() + time_budget
         self.stats = defaultdict(int)
+        self.claimed = None
 
     def deliver(self):
         """Send what is due; returns whether the run ran out of time."""
@@ -49,6 +59,7 @@ class Run:
                 token, rows = claim(self.env, self.settings.sync_batch_size * CLAIM_BATCHES, skip)
                 if not rows:
                     break
+                self.claimed = time.monotonic()
                 self.stats["claims"] += 1
                 stopped, waited = self.send(token, rows)
                 skip.update(waited)
@@ -83,6 +94,13 @@ class Run:
                 commit(self.env)
                 return True, waited
         return False, waited
+
+    def keep_claim(self, token):
+        """Before a call: renew the claim once half its lease is gone, so
+        that no other worker takes its rows while this one still sends."""
+        if time.monotonic() - self.claimed >= LEASE_RENEWAL.total_seconds():
+            renew(self.env, token)
+            self.claimed = time.monotonic()
 
     def _settle_orphans(self, token, rows):
         outcomes = [

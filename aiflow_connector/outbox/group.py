@@ -7,7 +7,7 @@ outcomes recorded."""
 import json
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -115,7 +115,7 @@ class Group:
         self.failed_keys = {
             (endpoint, self.key_of(row_id)) for row_id in [*broken, *plan.invalid, *plan.waiting]
         }
-        return self.send_batches(list(plan.ordered)), self.waited
+        return self.send_batches(deque(plan.ordered)), self.waited
 
     def dependencies(self, item):
         deps = self.source.depends_on(item)
@@ -158,7 +158,8 @@ class Group:
         return blocked, in_flight
 
     def send_batches(self, queue):
-        """Send ``queue`` (row ids in order) in batches; True = stop the run.
+        """Send ``queue`` (a deque of row ids in order) in batches; True =
+        stop the run.
 
         While aiflow works on one batch, the outcome of the previous one is
         recorded: the HTTP call runs on a helper thread, the database work
@@ -186,12 +187,13 @@ class Group:
                     # Out of time: the rest goes back to the queue for the
                     # next run, which is triggered right away.
                     release(self.env, self.token, dict.fromkeys(queue))
-                    queue = []
+                    queue.clear()
                     stopped = True
                 batch = self.next_batch(queue, size)
                 if batch:
                     sent = self.group_items(batch)
                     body = self.source.wrap(item for item, _ids in sent)
+                    self.run.keep_claim(self.token)
                     commit(self.env)
                     self.stats["requests"] += 1
                     # Every item was validated on its own above (so that one
@@ -211,7 +213,7 @@ class Group:
         endpoint = self.source.endpoint
         batch, held, taken, later = [], {}, set(), []
         while queue and len(batch) < size:
-            row_id = queue.pop(0)
+            row_id = queue.popleft()
             item = self.items[row_id]
             key = self.key_of(row_id)
             blocker = next(
@@ -225,7 +227,7 @@ class Group:
             else:
                 taken.add(key)
                 batch.append(row_id)
-        queue[:0] = later
+        queue.extendleft(reversed(later))
         if held:
             release(self.env, self.token, held)
             self.stats["waiting"] += len(held)

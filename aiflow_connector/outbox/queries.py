@@ -304,6 +304,17 @@ def release_lapsed_claims(cr, now, stale):
     )
 
 
+def renew_claims(cr, token, now):
+    """The rows still claimed by ``token`` count as claimed at ``now``."""
+    cr.execute(
+        SQL(
+            "UPDATE aiflow_outbox SET claimed_at = %s WHERE claim_token = %s",
+            now,
+            token,
+        )
+    )
+
+
 CLAIMED_COLUMNS = "id endpoint mode res_model res_id record_key payload attempts"
 
 
@@ -350,7 +361,14 @@ def claim(cr, now, token, limit, skip):
 def settle(cr, token, outcomes, now, uid):
     """Record ``outcomes`` (:class:`..delivery.Outcome`) in one statement.
     Only rows still claimed by ``token`` change: a row whose lease ran out
-    was claimed again and belongs to another worker now."""
+    was claimed again and belongs to another worker now.
+
+    A claim token is set only while its row is being sent (every statement
+    that moves a row out of that state clears it), so the token alone is the
+    test. Testing the state as well lets the planner walk the lease index,
+    which holds every claimed row, for each batch it settles (measured with
+    5,000 rows claimed: 8 ms instead of 1.5 ms per batch of 100; the cost
+    grows with the claim)."""
     cr.execute(
         SQL(
             """
@@ -369,14 +387,13 @@ def settle(cr, token, outcomes, now, uid):
                           %(requests)s::text[], %(responses)s::text[],
                           %(next_at)s::timestamp[], %(sent)s::bool[])
                    AS v(id, state, error, request, response, next_at, sent)
-             WHERE row.id = v.id AND row.claim_token = %(token)s AND row.state = %(sending)s
+             WHERE row.id = v.id AND row.claim_token = %(token)s
          RETURNING row.id
             """,
             now=now,
             uid=uid,
             token=token,
             done=DONE,
-            sending=SENDING,
             ids=[o.row_id for o in outcomes],
             states=[o.state for o in outcomes],
             errors=[o.error for o in outcomes],
@@ -391,7 +408,8 @@ def settle(cr, token, outcomes, now, uid):
 
 def release(cr, token, notes, now):
     """Claimed rows back to the queue, not sent. ``notes``: row id -> why it
-    waits (None keeps the previous note)."""
+    waits (None keeps the previous note). Matched by token alone, as in
+    :func:`settle`."""
     ids = list(notes)
     cr.execute(
         SQL(
@@ -400,14 +418,13 @@ def release(cr, token, notes, now):
                SET state = %s, claimed_at = NULL, claim_token = NULL,
                    last_error = COALESCE(v.note, row.last_error), write_date = %s
               FROM unnest(%s::int[], %s::text[]) AS v(id, note)
-             WHERE row.id = v.id AND row.claim_token = %s AND row.state = %s
+             WHERE row.id = v.id AND row.claim_token = %s
             """,
             PENDING,
             now,
             ids,
             [notes[i] for i in ids],
             token,
-            SENDING,
         )
     )
 

@@ -155,6 +155,32 @@ class TestOutbox(OrgSyncCase):
         self.assertEqual(row.state, "done")
         self.assertTrue(self.aiflow_dept(dept))
 
+    def test_a_long_run_renews_its_claim(self):
+        """A claim holds many batches: a worker still sending them renews it
+        once half the lease is gone, so no other worker takes its rows."""
+        dept = self.Dept.create({"name": "Claimed by a slow worker"})
+        self.commit_point()
+        token, _claimed = claims.claim(self.env, 1000)
+        row = self.rows(dept)
+        self.assertEqual(row.claim_token, token)
+        lapsed = fields.Datetime.now() - claims.CLAIM_LEASE - timedelta(seconds=1)
+        run = delivery.Run(self.env, settings=None, client=None)
+        run.claimed = time.monotonic()
+        row.claimed_at = lapsed
+        self.commit_point()
+        run.keep_claim(token)
+        self.assertEqual(row.claimed_at, lapsed, "a fresh claim is not renewed")
+        run.claimed = time.monotonic() - claims.LEASE_RENEWAL.total_seconds()
+        run.keep_claim(token)
+        self.assertGreater(row.claimed_at, lapsed + claims.CLAIM_LEASE / 2)
+        claims.claim(self.env, 1000)
+        self.assertEqual(row.state, "sending")
+        self.assertEqual(row.claim_token, token, "a renewed claim stays with its worker")
+        row.claimed_at = lapsed
+        self.commit_point()
+        claims.claim(self.env, 1000)
+        self.assertNotEqual(row.claim_token, token, "without renewal the claim lapses")
+
     def test_rows_waiting_for_another_worker_are_looked_at_again_soon(self):
         parent = self.Dept.create({"name": "Sent by another worker"})
         self.commit_point()
