@@ -4,7 +4,10 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .. import settings as aiflow_settings
+from ..outbox import queries, sources, states
 from ..protocol import task_center
+from .aiflow_code_mixin import SYNC_STATES
 
 ORDER_STATUS = [("new", "New"), ("ing", "In Progress"), ("over", "Finished")]
 ORDER_RESULT = [
@@ -14,6 +17,8 @@ ORDER_RESULT = [
     ("revoke", "Withdrawn"),
     ("delete", "Deleted"),
 ]
+# Changes that reach aiflow as a new snapshot of the order.
+SNAPSHOT_FIELDS = {"status", "result", "update_time", "task_ids", "cc_user_ids", "initiator_id"}
 # Longest document name kept in a business key (the key stays readable in URLs).
 NAME_IN_KEY = 80
 
@@ -56,10 +61,55 @@ class AiflowOrder(models.Model):
     )
     task_ids = fields.One2many("aiflow.order.task", "order_id", string="Tasks", readonly=True)
     log_ids = fields.One2many("aiflow.order.log", "order_id", string="Approval Log", readonly=True)
+    aiflow_sync_state = fields.Selection(
+        SYNC_STATES,
+        string="aiflow Sync",
+        compute="_compute_aiflow_sync_state",
+        help="Delivery of the order's latest snapshot to aiflow.",
+    )
+    aiflow_last_error = fields.Text(
+        string="Last aiflow Error", compute="_compute_aiflow_sync_state"
+    )
 
     _sql_constraints = [
         ("business_key_unique", "unique(business_key)", "Another order has this business key."),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = super().create(vals_list)
+        orders._aiflow_queue_snapshot()
+        return orders
+
+    def write(self, vals):
+        result = super().write(vals)
+        if SNAPSHOT_FIELDS & set(vals):
+            self._aiflow_queue_snapshot()
+        return result
+
+    def _aiflow_queue_snapshot(self):
+        """Queue the order for order/sync/task, built when sent; people
+        aiflow never got are synced first."""
+        if not self or self.env.context.get("aiflow_no_sync"):
+            return
+        for order in self:
+            order._aiflow_people()._aiflow_sync_unknown_employees()
+        self.env["aiflow.outbox"]._aiflow_enqueue(task_center.ORDER_TASK_SYNC, self)
+
+    def _compute_aiflow_sync_state(self):
+        latest = {}
+        if self.ids:
+            latest = queries.latest_rows(
+                self.env.cr, self._name, task_center.ORDER_TASK_SYNC, self.ids
+            )
+        # Queued in this transaction: its row is written when it commits.
+        queued = self.env["aiflow.outbox"]._aiflow_queued_ids(
+            task_center.ORDER_TASK_SYNC, self._name
+        )
+        for order in self:
+            state, _done_at, error = latest.get(order.id, ("not_synced", None, None))
+            order.aiflow_sync_state = states.PENDING if order.id in queued else state
+            order.aiflow_last_error = error or False
 
     @api.model
     def _aiflow_business_key(self, flow, name):
@@ -131,12 +181,13 @@ class AiflowOrder(models.Model):
             return self.env["res.users"].browse()
         return self.env[self.res_model].browse(self.res_id).exists()
 
-    def _aiflow_snapshot(self):
+    def _aiflow_snapshot(self, settings=None):
         """Body of order/sync/task (spec §4.3): the order as it is now,
-        every task, done and open."""
+        every task, done and open; times in the zone of ``settings`` (the
+        send-time settings; the current ones by default)."""
         self.ensure_one()
         order = self.sudo()
-        tz_name = self.env["aiflow.connection"]._aiflow_timezone()
+        tz_name = (settings or aiflow_settings.of_env(self.env)).timezone
         return task_center.order_snapshot(
             {
                 "order_id": order.id,
@@ -159,6 +210,24 @@ class AiflowOrder(models.Model):
         order = self.sudo()
         return order.initiator_id | order.task_ids.assignee_ids | order.cc_user_ids
 
+    def action_aiflow_sync_rows(self):
+        """The sync console on this order's calls: snapshots and logs."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "aiflow_connector.aiflow_outbox_action"
+        )
+        action["domain"] = [
+            "|",
+            "&",
+            ("res_model", "=", self._name),
+            ("res_id", "=", self.id),
+            "&",
+            ("res_model", "=", "aiflow.order.log"),
+            ("res_id", "in", self.sudo().log_ids.ids),
+        ]
+        action["context"] = {}
+        return action
+
     def action_open_document(self):
         self.ensure_one()
         document = self._aiflow_document()
@@ -173,3 +242,24 @@ class AiflowOrder(models.Model):
             "view_mode": "form",
             "target": "current",
         }
+
+
+def _build_snapshots(env, res_ids, settings):
+    orders = env["aiflow.order"].sudo().browse(res_ids).exists()
+    return {order.id: order._aiflow_snapshot(settings) for order in orders}
+
+
+# After the people (20) and the flows (45); before the approval logs (70).
+sources.register(
+    sources.Source(
+        endpoint=task_center.ORDER_TASK_SYNC,
+        model="aiflow.order",
+        build=_build_snapshots,
+        describe=lambda orders: {
+            order.id: (str(order.id), order.business_key) for order in orders.sudo().exists()
+        },
+        key=task_center.order_key,
+        dependencies=task_center.order_dependencies,
+        priority=60,
+    )
+)

@@ -52,3 +52,10 @@ class ResUsers(models.Model):
             "deptId": department.aiflow_code or "",
             "deptName": department.name or "",
         }
+
+    def _aiflow_sync_unknown_employees(self):
+        """Queue user sync of these users' employees that aiflow never got."""
+        employees = self.env["hr.employee"].sudo()
+        for user in self:
+            employees |= user._aiflow_oauth_employee()
+        employees._aiflow_sync_if_never_queued()
