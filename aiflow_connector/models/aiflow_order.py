@@ -19,6 +19,8 @@ ORDER_RESULT = [
 ]
 # Changes that reach aiflow as a new snapshot of the order.
 SNAPSHOT_FIELDS = {"status", "result", "update_time", "task_ids", "cc_user_ids", "initiator_id"}
+# Precommit data: ids of the orders whose people are checked at commit.
+PEOPLE_KEY = "aiflow.order.people"
 # Longest document name kept in a business key (the key stays readable in URLs).
 NAME_IN_KEY = 80
 
@@ -88,13 +90,24 @@ class AiflowOrder(models.Model):
         return result
 
     def _aiflow_queue_snapshot(self):
-        """Queue the order for order/sync/task, built when sent; people
-        aiflow never got are synced first."""
+        """Queue the order for order/sync/task, built when sent; the people
+        it names that aiflow never got are queued for user sync when the
+        transaction commits (once, whatever the number of changes)."""
         if not self or self.env.context.get("aiflow_no_sync"):
             return
-        for order in self:
-            order._aiflow_people()._aiflow_sync_unknown_employees()
         self.env["aiflow.outbox"]._aiflow_enqueue(task_center.ORDER_TASK_SYNC, self)
+        precommit = self.env.cr.precommit
+        queued = precommit.data.get(PEOPLE_KEY)
+        if queued is None:
+            queued = precommit.data[PEOPLE_KEY] = set()
+            precommit.add(self.browse()._aiflow_sync_people_first)
+        queued.update(self.ids)
+
+    def _aiflow_sync_people_first(self):
+        ids = self.env.cr.precommit.data.pop(PEOPLE_KEY, ())
+        orders = self.sudo().browse(sorted(ids)).exists()
+        people = orders.initiator_id | orders.task_ids.assignee_ids | orders.cc_user_ids
+        people._aiflow_sync_unknown_employees()
 
     def _compute_aiflow_sync_state(self):
         latest = {}

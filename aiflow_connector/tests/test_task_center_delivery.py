@@ -153,3 +153,27 @@ class TestTaskCenterDelivery(TaskCenterFixtures, OrgSyncCase):
         self.assertEqual(row.display_name.split(" ")[0:3], ["Order", "and", "task"])
         action = order.action_aiflow_sync_rows()
         self.assertEqual(len(self.Outbox.search(action["domain"])), 3)
+
+    def test_a_newer_snapshot_waits_while_an_older_one_is_in_flight(self):
+        self.online()
+        order, task = self.order_with_task()
+        self.deliver()
+        task.write({"status": "over", "result": "pass", "handle_time": datetime(2026, 1, 5)})
+        self.commit_point()
+        older = self.rows(order).filtered(lambda row: row.state == "pending")
+        # another worker is sending that snapshot right now
+        older.write({"state": "sending", "claim_token": "other-worker"})
+        order._aiflow_set_result("pass")
+        self.commit_point()
+        newer = self.rows(order).filtered(lambda row: row.state == "pending")
+        self.assertEqual(len(newer), 1)
+        self.assertNotEqual(newer, older)
+        self.deliver()
+        self.assertEqual(newer.state, "pending")  # not sent beside the older one
+        self.assertEqual(len(self.calls(ORDER_PATH)), 1)
+        older.write({"state": "done", "claim_token": False})  # its worker got the answer
+        self.deliver()
+        self.assertEqual(newer.state, "done")
+        last = self.calls(ORDER_PATH)[-1]["body"]
+        self.assertEqual(last, order._aiflow_snapshot())
+        self.assertEqual(last["orderResult"], "pass")
