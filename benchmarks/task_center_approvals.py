@@ -181,8 +181,10 @@ def main():
     print(
         f"{args.documents} quotations submitted and approved (one tier), each step "
         f"committed, median of {args.rounds} round(s):\n"
-        f"  connector enabled   {medians['enabled']:.2f} s ({per_doc['enabled']:.1f} ms/document)\n"
-        f"  sync_enabled off    {medians['disabled']:.2f} s ({per_doc['disabled']:.1f} ms/document)\n"
+        f"  connector enabled   {medians['enabled']:.2f} s "
+        f"({per_doc['enabled']:.1f} ms/document)\n"
+        f"  sync_enabled off    {medians['disabled']:.2f} s "
+        f"({per_doc['disabled']:.1f} ms/document)\n"
         f"ratio enabled / off = {ratio:.3f} (goal <= {GOAL_RATIO}: "
         f"{'met' if ratio <= GOAL_RATIO else 'missed'})\n"
         f"delivery to the sandbox: {snapshots} order snapshot rows and {logs} approval logs "

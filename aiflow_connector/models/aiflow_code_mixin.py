@@ -9,7 +9,6 @@ from .. import settings as aiflow_settings
 from ..outbox import queries, sources, states
 from ..protocol import org_payloads
 
-
 # Delivery state of a record's latest outbox row, as its form shows it.
 SYNC_STATES = [
     ("not_synced", "Not synced"),
@@ -213,9 +212,7 @@ class AiflowCodeMixin(models.AbstractModel):
         if not records or self.env.context.get("aiflow_no_sync"):
             return
         known = set(
-            queries.records_with_rows(
-                self.env.cr, self._name, self._aiflow_endpoint, records.ids
-            )
+            queries.records_with_rows(self.env.cr, self._name, self._aiflow_endpoint, records.ids)
         )
         known |= self.env["aiflow.outbox"]._aiflow_queued_ids(self._aiflow_endpoint, self._name)
         records.filtered(lambda record: record.id not in known)._aiflow_changed()

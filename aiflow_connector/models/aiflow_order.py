@@ -47,7 +47,7 @@ class AiflowOrder(models.Model):
         string="Document ID", model_field="res_model", required=True, readonly=True, index=True
     )
     document_name = fields.Char(readonly=True, help="Name of the document when the round began.")
-    initiator_id = fields.Many2one("res.users", string="Initiator", required=True, readonly=True)
+    initiator_id = fields.Many2one("res.users", required=True, readonly=True)
     status = fields.Selection(ORDER_STATUS, default="ing", required=True, readonly=True)
     result = fields.Selection(ORDER_RESULT, default="ing", required=True, readonly=True)
     update_time = fields.Datetime(

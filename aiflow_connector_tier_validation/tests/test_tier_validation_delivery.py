@@ -3,6 +3,7 @@
 flow registered and put online, each approval round delivered as order
 snapshots and approval logs, through aiflow being down."""
 
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from odoo.addons.aiflow_connector.protocol.schema import validate
@@ -153,7 +154,7 @@ class TestTierValidationDelivery(OrgSyncCase):
 
     def test_sales_example_registered_online_approved_and_delivered(self):
         # only an administrator sends a flow to aiflow
-        with self.assertRaises(Exception):
+        with self.assertRaises(AccessError):
             self.flow.with_user(self.requester).action_aiflow_register()
         self.go_online()
         self.assertEqual((self.flow.state, self.flow.flow_version), ("online", 1))
@@ -227,7 +228,7 @@ class TestTierValidationDelivery(OrgSyncCase):
         self.assertEqual(self.flow.state, "draft")
         self.assertEqual(self.flow.aiflow_sync_state, "dead")
         self.assertTrue(self.flow.aiflow_last_error)
-        with self.assertRaises(Exception):
+        with self.assertRaises(UserError):
             self.flow.with_user(self.admin).action_aiflow_go_online()
 
     def test_reject_and_restart_end_in_the_same_state_on_both_sides(self):
