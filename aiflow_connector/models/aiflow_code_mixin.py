@@ -207,15 +207,17 @@ class AiflowCodeMixin(models.AbstractModel):
     def _aiflow_sync_if_never_queued(self):
         """Queue those of these records the outbox never had a row for (a
         reviewer never synced): the call naming them then waits for them, as
-        a child department waits for its parent."""
+        a child department waits for its parent. Returns the records queued."""
         records = self.with_context(active_test=False).exists()
         if not records or self.env.context.get("aiflow_no_sync"):
-            return
+            return self.browse()
         known = set(
             queries.records_with_rows(self.env.cr, self._name, self._aiflow_endpoint, records.ids)
         )
         known |= self.env["aiflow.outbox"]._aiflow_queued_ids(self._aiflow_endpoint, self._name)
-        records.filtered(lambda record: record.id not in known)._aiflow_changed()
+        unknown = records.filtered(lambda record: record.id not in known)
+        unknown._aiflow_changed()
+        return unknown
 
     def _aiflow_code_changed(self, old_codes):
         """Records now sent under a new code: disable the old one in aiflow

@@ -58,4 +58,9 @@ class ResUsers(models.Model):
         employees = self.env["hr.employee"].sudo()
         for user in self:
             employees |= user._aiflow_oauth_employee()
-        employees._aiflow_sync_if_never_queued()
+        queued = employees._aiflow_sync_if_never_queued()
+        # aiflow refuses a user whose department it lacks: the departments
+        # above them that were never synced go too (each waits for its parent).
+        departments = queued.department_id
+        while departments:
+            departments = departments._aiflow_sync_if_never_queued().parent_id

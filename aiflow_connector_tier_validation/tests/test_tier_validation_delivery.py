@@ -275,17 +275,21 @@ class TestTierValidationDelivery(OrgSyncCase):
     def test_a_reviewer_never_synced_is_synced_before_the_order(self):
         self.go_online()
         newcomer = new_test_user(self.env, login="dl_newcomer", groups="base.group_user")
+        team = self.env["hr.department"].create({"name": "Newcomers", "parent_id": self.dept.id})
         employee = self.env["hr.employee"].create(
-            {"name": "Newcomer", "user_id": newcomer.id, "department_id": self.dept.id}
+            {"name": "Newcomer", "user_id": newcomer.id, "department_id": team.id}
         )
         self.commit_point()
-        # aiflow never got them (their rows were cleaned away)
-        self.rows(employee).unlink()
+        # aiflow never got them nor their team (their rows were cleaned away)
+        (self.rows(employee) | self.rows(team)).unlink()
         self.tier_first.reviewer_id = newcomer
         order = self.request(self.new_sale())
         self.commit_point()
         self.assertTrue(self.rows(employee))  # queued again with the order
+        self.assertTrue(self.rows(team))  # and their team, which aiflow needs first
         self.deliver()
+        self.assertEqual(self.aiflow_user(employee)["deptId"], team.aiflow_code)
+        self.assertTrue(self.aiflow_dept(team))
         paths = [(c["path"], c["body"]) for c in self.calls()]
         user_at = next(
             i
