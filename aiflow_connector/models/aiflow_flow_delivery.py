@@ -26,6 +26,9 @@ class AiflowFlow(models.Model):
         SYNC_STATES, string="aiflow Call State", compute="_compute_aiflow_call"
     )
     aiflow_last_error = fields.Text(string="Last aiflow Error", compute="_compute_aiflow_call")
+    online_version = fields.Integer(
+        readonly=True, copy=False, help="Version of the flow online in aiflow."
+    )
 
     def _compute_aiflow_call(self):
         latest = {}
@@ -88,15 +91,17 @@ def _build_online(env, res_ids, _settings):
 def _registered(env, res_id, item, data):
     flow = env["aiflow.flow"].browse(res_id)
     version = int(data["flowVersion"])
+    # An online flow stays online (aiflow keeps its online version, and
+    # orders keep opening) until the new version goes online in turn.
     flow._aiflow_store_outcome(
-        {"flow_version": version, "state": "registered"},
+        {"flow_version": version, "state": "registered" if flow.state == "draft" else flow.state},
         env._("Registered in aiflow as version %(version)s.", version=version),
     )
 
 
 def _online(env, res_id, item, data):
     env["aiflow.flow"].browse(res_id)._aiflow_store_outcome(
-        {"state": "online"},
+        {"state": "online", "online_version": int(item["flowVersion"])},
         env._("Version %(version)s is online in aiflow.", version=item["flowVersion"]),
     )
 

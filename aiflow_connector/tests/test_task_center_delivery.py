@@ -93,11 +93,17 @@ class TestTaskCenterDelivery(TaskCenterFixtures, OrgSyncCase):
         self.assertEqual(self.calls(ONLINE_PATH)[0]["body"]["updateDesc"], "first release")
         stored = self.sandbox.state["flows"]["DEPT_CHANGE"]
         self.assertEqual(stored["onlineVersion"], 1)
-        # registered again: aiflow gives version 2, which goes online in turn
+        self.assertEqual(self.flow.online_version, 1)
+        # registered again: aiflow gives version 2; the flow stays online
+        # (orders keep opening) until version 2 goes online in turn
         self.flow_as_admin().action_aiflow_register()
-        self.flow_as_admin().action_aiflow_go_online()
         self.deliver()
         self.assertEqual((self.flow.state, self.flow.flow_version), ("online", 2))
+        self.assertEqual(self.flow.online_version, 1)
+        self.assertEqual(self.flow._aiflow_online_flow_for("hr.department"), self.flow)
+        self.flow_as_admin().action_aiflow_go_online()
+        self.deliver()
+        self.assertEqual((self.flow.flow_version, self.flow.online_version), (2, 2))
         self.assertEqual(self.sandbox.state["flows"]["DEPT_CHANGE"]["onlineVersion"], 2)
 
     def test_only_administrators_send_flows(self):
