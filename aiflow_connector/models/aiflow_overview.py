@@ -132,7 +132,7 @@ class AiflowOverview(models.AbstractModel):
             connection = "failing"
         else:
             connection = "ok" if last_success else "idle"
-        sync_enabled = Outbox._aiflow_outbox_settings()["sync_enabled"]
+        sync_enabled = aiflow_settings.of_env(self.env).sync_enabled
         return {
             "sync_enabled": sync_enabled,
             "missing_credentials": self._overview_missing_credentials() if sync_enabled else [],
