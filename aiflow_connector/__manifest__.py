@@ -3,7 +3,8 @@
 {
     "name": "aiflow Connector",
     "summary": "Departments and employees synced to the aiflow process center through "
-    "a reliable outbox; single sign-on to aiflow with Odoo accounts",
+    "a reliable outbox; single sign-on to aiflow with Odoo accounts; Odoo approvals "
+    "as to-dos in aiflow's task center",
     "version": "18.0.1.0.0",
     "category": "Human Resources",
     "website": "https://github.com/aiflow-connector/aiflow_connector",

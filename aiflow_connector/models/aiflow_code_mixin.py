@@ -9,6 +9,17 @@ from .. import settings as aiflow_settings
 from ..outbox import queries, sources, states
 from ..protocol import org_payloads
 
+# Delivery state of a record's latest outbox row, as its form shows it.
+SYNC_STATES = [
+    ("not_synced", "Not synced"),
+    (states.PENDING, "Queued"),
+    (states.SENDING, "Sending"),
+    (states.DONE, "Synced"),
+    (states.RETRYING, "Retrying"),
+    (states.DEAD, "Failed"),
+    (states.CANCELLED, "Cancelled"),
+]
+
 
 def org_source(model, endpoint, priority, fixed_priority):
     """The source declaration of an organization model: its payloads built
@@ -57,15 +68,7 @@ class AiflowCodeMixin(models.AbstractModel):
         "only to match a code aiflow already knows.",
     )
     aiflow_sync_state = fields.Selection(
-        [
-            ("not_synced", "Not synced"),
-            (states.PENDING, "Queued"),
-            (states.SENDING, "Sending"),
-            (states.DONE, "Synced"),
-            (states.RETRYING, "Retrying"),
-            (states.DEAD, "Failed"),
-            (states.CANCELLED, "Cancelled"),
-        ],
+        SYNC_STATES,
         string="aiflow Sync",
         compute="_compute_aiflow_sync_info",
     )
@@ -200,6 +203,21 @@ class AiflowCodeMixin(models.AbstractModel):
     def _aiflow_changed(self):
         if self and not self.env.context.get("aiflow_no_sync"):
             self.env["aiflow.outbox"]._aiflow_enqueue(self._aiflow_endpoint, self)
+
+    def _aiflow_sync_if_never_queued(self):
+        """Queue those of these records the outbox never had a row for (a
+        reviewer never synced): the call naming them then waits for them, as
+        a child department waits for its parent. Returns the records queued."""
+        records = self.with_context(active_test=False).exists()
+        if not records or self.env.context.get("aiflow_no_sync"):
+            return self.browse()
+        known = set(
+            queries.records_with_rows(self.env.cr, self._name, self._aiflow_endpoint, records.ids)
+        )
+        known |= self.env["aiflow.outbox"]._aiflow_queued_ids(self._aiflow_endpoint, self._name)
+        unknown = records.filtered(lambda record: record.id not in known)
+        unknown._aiflow_changed()
+        return unknown
 
     def _aiflow_code_changed(self, old_codes):
         """Records now sent under a new code: disable the old one in aiflow

@@ -5,7 +5,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import settings as aiflow_settings
+from ..outbox import queries, sources, states
 from ..protocol import task_center
+from .aiflow_code_mixin import SYNC_STATES
 
 ORDER_STATUS = [("new", "New"), ("ing", "In Progress"), ("over", "Finished")]
 ORDER_RESULT = [
@@ -15,6 +17,10 @@ ORDER_RESULT = [
     ("revoke", "Withdrawn"),
     ("delete", "Deleted"),
 ]
+# Changes that reach aiflow as a new snapshot of the order.
+SNAPSHOT_FIELDS = {"status", "result", "update_time", "task_ids", "cc_user_ids", "initiator_id"}
+# Precommit data: ids of the orders whose people are checked at commit.
+PEOPLE_KEY = "aiflow.order.people"
 # Longest document name kept in a business key (the key stays readable in URLs).
 NAME_IN_KEY = 80
 
@@ -41,7 +47,7 @@ class AiflowOrder(models.Model):
         string="Document ID", model_field="res_model", required=True, readonly=True, index=True
     )
     document_name = fields.Char(readonly=True, help="Name of the document when the round began.")
-    initiator_id = fields.Many2one("res.users", string="Initiator", required=True, readonly=True)
+    initiator_id = fields.Many2one("res.users", required=True, readonly=True)
     status = fields.Selection(ORDER_STATUS, default="ing", required=True, readonly=True)
     result = fields.Selection(ORDER_RESULT, default="ing", required=True, readonly=True)
     update_time = fields.Datetime(
@@ -57,10 +63,66 @@ class AiflowOrder(models.Model):
     )
     task_ids = fields.One2many("aiflow.order.task", "order_id", string="Tasks", readonly=True)
     log_ids = fields.One2many("aiflow.order.log", "order_id", string="Approval Log", readonly=True)
+    aiflow_sync_state = fields.Selection(
+        SYNC_STATES,
+        string="aiflow Sync",
+        compute="_compute_aiflow_sync_state",
+        help="Delivery of the order's latest snapshot to aiflow.",
+    )
+    aiflow_last_error = fields.Text(
+        string="Last aiflow Error", compute="_compute_aiflow_sync_state"
+    )
 
     _sql_constraints = [
         ("business_key_unique", "unique(business_key)", "Another order has this business key."),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        orders = super().create(vals_list)
+        orders._aiflow_queue_snapshot()
+        return orders
+
+    def write(self, vals):
+        result = super().write(vals)
+        if SNAPSHOT_FIELDS & set(vals):
+            self._aiflow_queue_snapshot()
+        return result
+
+    def _aiflow_queue_snapshot(self):
+        """Queue the order for order/sync/task, built when sent; the people
+        it names that aiflow never got are queued for user sync when the
+        transaction commits (once, whatever the number of changes)."""
+        if not self or self.env.context.get("aiflow_no_sync"):
+            return
+        self.env["aiflow.outbox"]._aiflow_enqueue(task_center.ORDER_TASK_SYNC, self)
+        precommit = self.env.cr.precommit
+        queued = precommit.data.get(PEOPLE_KEY)
+        if queued is None:
+            queued = precommit.data[PEOPLE_KEY] = set()
+            precommit.add(self.browse()._aiflow_sync_people_first)
+        queued.update(self.ids)
+
+    def _aiflow_sync_people_first(self):
+        ids = self.env.cr.precommit.data.pop(PEOPLE_KEY, ())
+        orders = self.sudo().browse(sorted(ids)).exists()
+        people = orders.initiator_id | orders.task_ids.assignee_ids | orders.cc_user_ids
+        people._aiflow_sync_unknown_employees()
+
+    def _compute_aiflow_sync_state(self):
+        latest = {}
+        if self.ids:
+            latest = queries.latest_rows(
+                self.env.cr, self._name, task_center.ORDER_TASK_SYNC, self.ids
+            )
+        # Queued in this transaction: its row is written when it commits.
+        queued = self.env["aiflow.outbox"]._aiflow_queued_ids(
+            task_center.ORDER_TASK_SYNC, self._name
+        )
+        for order in self:
+            state, _done_at, error = latest.get(order.id, ("not_synced", None, None))
+            order.aiflow_sync_state = states.PENDING if order.id in queued else state
+            order.aiflow_last_error = error or False
 
     @api.model
     def _aiflow_business_key(self, flow, name):
@@ -132,12 +194,13 @@ class AiflowOrder(models.Model):
             return self.env["res.users"].browse()
         return self.env[self.res_model].browse(self.res_id).exists()
 
-    def _aiflow_snapshot(self):
+    def _aiflow_snapshot(self, settings=None):
         """Body of order/sync/task (spec §4.3): the order as it is now,
-        every task, done and open."""
+        every task, done and open; times in the zone of ``settings`` (the
+        send-time settings; the current ones by default)."""
         self.ensure_one()
         order = self.sudo()
-        tz_name = aiflow_settings.of_env(self.env).timezone
+        tz_name = (settings or aiflow_settings.of_env(self.env)).timezone
         return task_center.order_snapshot(
             {
                 "order_id": order.id,
@@ -160,6 +223,24 @@ class AiflowOrder(models.Model):
         order = self.sudo()
         return order.initiator_id | order.task_ids.assignee_ids | order.cc_user_ids
 
+    def action_aiflow_sync_rows(self):
+        """The sync console on this order's calls: snapshots and logs."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "aiflow_connector.aiflow_outbox_action"
+        )
+        action["domain"] = [
+            "|",
+            "&",
+            ("res_model", "=", self._name),
+            ("res_id", "=", self.id),
+            "&",
+            ("res_model", "=", "aiflow.order.log"),
+            ("res_id", "in", self.sudo().log_ids.ids),
+        ]
+        action["context"] = {}
+        return action
+
     def action_open_document(self):
         self.ensure_one()
         document = self._aiflow_document()
@@ -174,3 +255,24 @@ class AiflowOrder(models.Model):
             "view_mode": "form",
             "target": "current",
         }
+
+
+def _build_snapshots(env, res_ids, settings):
+    orders = env["aiflow.order"].sudo().browse(res_ids).exists()
+    return {order.id: order._aiflow_snapshot(settings) for order in orders}
+
+
+# After the people (20) and the flows (45); before the approval logs (70).
+sources.register(
+    sources.Source(
+        endpoint=task_center.ORDER_TASK_SYNC,
+        model="aiflow.order",
+        build=_build_snapshots,
+        describe=lambda orders: {
+            order.id: (str(order.id), order.business_key) for order in orders.sudo().exists()
+        },
+        key=task_center.order_key,
+        dependencies=task_center.order_dependencies,
+        priority=60,
+    )
+)

@@ -3,6 +3,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from .. import settings as aiflow_settings
+from ..outbox import sources
 from ..protocol import task_center
 
 LOG_RESULTS = [(task_center.APPROVED, "Approved"), (task_center.REJECTED, "Rejected")]
@@ -23,6 +24,14 @@ class AiflowOrderLog(models.Model):
     comment = fields.Text()
     handle_time = fields.Datetime(string="Decided On", required=True)
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        if not self.env.context.get("aiflow_no_sync"):
+            lines.handler_id._aiflow_sync_unknown_employees()
+            self.env["aiflow.outbox"]._aiflow_enqueue(task_center.APPROVAL_LOG_SYNC, lines)
+        return lines
+
     def write(self, vals):
         if self:
             raise UserError(self.env._("Approval log lines cannot be changed."))
@@ -32,8 +41,9 @@ class AiflowOrderLog(models.Model):
     def _unlink_never(self):
         raise UserError(self.env._("Approval log lines cannot be deleted."))
 
-    def _aiflow_payload(self):
-        """Body of order/approval/log (spec §5.3) carrying this one decision."""
+    def _aiflow_payload(self, settings=None):
+        """Body of order/approval/log (spec §5.3) carrying this one decision,
+        times in the zone of ``settings`` (the current ones by default)."""
         self.ensure_one()
         line = self.sudo()
         return task_center.approval_log(
@@ -49,5 +59,34 @@ class AiflowOrderLog(models.Model):
                     "handle_time": line.handle_time,
                 }
             ],
-            aiflow_settings.of_env(self.env).timezone,
+            (settings or aiflow_settings.of_env(self.env)).timezone,
         )
+
+
+def _build_logs(env, res_ids, settings):
+    lines = env["aiflow.order.log"].sudo().browse(res_ids).exists()
+    return {line.id: line._aiflow_payload(settings) for line in lines}
+
+
+def _describe_logs(lines):
+    # Sorted: rows of one order are created, hence sent, in decision order.
+    return {
+        line.id: (str(line.order_id.id), line.order_id.business_key)
+        for line in lines.sudo().exists().sorted("id")
+    }
+
+
+# Append-only: every decision is its own call, in order per order, after
+# the order's snapshot holding its task (60).
+sources.register(
+    sources.Source(
+        endpoint=task_center.APPROVAL_LOG_SYNC,
+        model="aiflow.order.log",
+        build=_build_logs,
+        describe=_describe_logs,
+        key=task_center.order_key,
+        dependencies=task_center.approval_log_dependencies,
+        priority=70,
+        supersedes=False,
+    )
+)

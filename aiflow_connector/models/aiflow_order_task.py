@@ -67,7 +67,15 @@ class AiflowOrderTask(models.Model):
                 counts[order_id] = self.sudo().search_count([("order_id", "=", order_id)])
             counts[order_id] += 1
             vals["task_key"] = f"{order_id}-{counts[order_id]}"
-        return super().create(vals_list)
+        tasks = super().create(vals_list)
+        tasks.order_id._aiflow_queue_snapshot()
+        return tasks
+
+    def write(self, vals):
+        result = super().write(vals)
+        # Every task is in the order's snapshot.
+        self.order_id._aiflow_queue_snapshot()
+        return result
 
     def _aiflow_values(self):
         """Plain values of the task for protocol.task_center.order_snapshot."""

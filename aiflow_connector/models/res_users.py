@@ -52,3 +52,15 @@ class ResUsers(models.Model):
             "deptId": department.aiflow_code or "",
             "deptName": department.name or "",
         }
+
+    def _aiflow_sync_unknown_employees(self):
+        """Queue user sync of these users' employees that aiflow never got."""
+        employees = self.env["hr.employee"].sudo()
+        for user in self:
+            employees |= user._aiflow_oauth_employee()
+        queued = employees._aiflow_sync_if_never_queued()
+        # aiflow refuses a user whose department it lacks: the departments
+        # above them that were never synced go too (each waits for its parent).
+        departments = queued.department_id
+        while departments:
+            departments = departments._aiflow_sync_if_never_queued().parent_id

@@ -171,6 +171,25 @@ def latest_rows(cr, res_model, endpoint, res_ids):
     return {row[0]: row[1:] for row in cr.fetchall()}
 
 
+def latest_calls(cr, res_model, endpoints, res_ids):
+    """res_id -> (endpoint, state, last_error) of its latest row among
+    ``endpoints`` (a record sent by several kinds of call)."""
+    cr.execute(
+        SQL(
+            """
+            SELECT DISTINCT ON (res_id) res_id, endpoint, state, last_error
+              FROM aiflow_outbox
+             WHERE res_model = %s AND endpoint IN %s AND res_id IN %s
+             ORDER BY res_id, id DESC
+            """,
+            res_model,
+            tuple(endpoints),
+            tuple(res_ids),
+        )
+    )
+    return {row[0]: row[1:] for row in cr.fetchall()}
+
+
 def last_delivery_times(cr, res_model, endpoint, res_ids):
     """res_id -> when aiflow last accepted something for it."""
     cr.execute(

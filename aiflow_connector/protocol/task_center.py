@@ -187,3 +187,56 @@ def approval_log(order_id, business_key, logs, tz_name=None):
             for log in logs
         ],
     }
+
+
+# -- what aiflow must have before each call (outbox dependencies) -------------
+# Endpoint names of the organization sync (schema.ENDPOINTS).
+USER_SYNC = "user_sync"
+DEPARTMENT_SYNC = "department_sync"
+
+
+def _people(codes):
+    return [(USER_SYNC, code) for code in _unique(codes)]
+
+
+def flow_dependencies(item):
+    """The people and departments a ``create_third_party`` body names. A user
+    without an employee is named by login, which no user sync carries: such
+    a pair never waits."""
+    codes = [
+        item.get("managerUserCode"),
+        item.get("operationUserCode"),
+        item.get("configUserCode"),
+        item.get("createBy"),
+    ]
+    departments = []
+    for rule in (item.get("allowedApplyRule") or {}, item.get("allowedManageRule") or {}):
+        codes.extend(rule.get("userCodes") or ())
+        departments.extend(rule.get("deptCodes") or ())
+    return _people(codes) + [(DEPARTMENT_SYNC, code) for code in _unique(departments)]
+
+
+def flow_online_dependencies(item):
+    """A flow goes online once its registration reached aiflow."""
+    return [(FLOW_CREATE_THIRD_PARTY, item["flowCode"])]
+
+
+def order_key(item):
+    """Outbox key of an order snapshot or approval log: the orderId."""
+    return str(item["orderId"])
+
+
+def order_dependencies(item):
+    """The people an order snapshot names: initiator, assignees, cc users."""
+    codes = [item.get("initiator")]
+    for task in item.get("tasks") or ():
+        codes.extend(task.get("assigneeUserCode") or ())
+    codes.extend(cc.get("userCode") for cc in item.get("ccUsers") or ())
+    return _people(codes)
+
+
+def approval_log_dependencies(item):
+    """A decision goes after the order's snapshot (which holds its task) and
+    after its handler is known to aiflow."""
+    handlers = [log.get("handlerUserCode") for log in item.get("logs") or ()]
+    return [(ORDER_TASK_SYNC, order_key(item)), *_people(handlers)]

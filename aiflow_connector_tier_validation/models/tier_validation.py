@@ -3,6 +3,7 @@ from lxml import etree
 
 from odoo import api, fields, models
 
+from odoo.addons.aiflow_connector.models.aiflow_code_mixin import SYNC_STATES
 from odoo.addons.aiflow_connector.models.aiflow_order import ORDER_RESULT
 
 ORDERS_BUTTON = """
@@ -11,6 +12,7 @@ ORDERS_BUTTON = """
     <div class="o_stat_info">
         <span class="o_stat_text">aiflow</span>
         <field name="aiflow_order_result" readonly="1" class="o_stat_value"/>
+        <field name="aiflow_order_sync_state" readonly="1" class="o_stat_text"/>
     </div>
     <field name="aiflow_order_count" invisible="1"/>
 </button>
@@ -27,6 +29,12 @@ class TierValidation(models.AbstractModel):
     aiflow_order_result = fields.Selection(
         ORDER_RESULT, string="aiflow Order", compute="_compute_aiflow_orders"
     )
+    aiflow_order_sync_state = fields.Selection(
+        SYNC_STATES,
+        string="aiflow Order Sync",
+        compute="_compute_aiflow_orders",
+        help="Delivery to aiflow of the latest snapshot of the document's latest order.",
+    )
 
     def _aiflow_orders(self):
         return (
@@ -41,6 +49,7 @@ class TierValidation(models.AbstractModel):
             mine = orders.filtered(lambda order, doc=document: order.res_id == doc.id)
             document.aiflow_order_count = len(mine)
             document.aiflow_order_result = mine[:1].result
+            document.aiflow_order_sync_state = mine[:1].aiflow_sync_state
 
     def action_aiflow_orders(self):
         self.ensure_one()

@@ -2,10 +2,12 @@
 
 The Apps card (the manifest's summary), the module page
 (static/description/index.html), the addon's readme and README.rst, and the
-repository README once promised approvals and signed webhooks this version
-does not have. Until those features land, every mention of them must say
-they are not there yet; and the module page's banner is an image made for
-it, not the 128 px icon stretched.
+repository README once promised features this version did not have, and
+later said the task center was not sent to aiflow when it was. Now: every
+mention of engine mode or signed webhooks says they are not there yet; the
+task center (approvals in Odoo, to-dos in aiflow) is described as working,
+and nothing says it is not sent; and the module page's banner is an image
+made for it, not the 128 px icon stretched.
 """
 
 import ast
@@ -18,8 +20,21 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ADDON = ROOT / "aiflow_connector"
 # features this version does not have yet, in English and Chinese
-NOT_YET = re.compile(r"approval|webhook|审批", re.I)
+NOT_YET = re.compile(r"webhook|engine mode|引擎模式", re.I)
 SAYS_NOT_YET = re.compile(r"\bnot\b.*\byet\b|尚未|come (later|next)", re.I | re.S)
+# what this version does have: approvals in Odoo as to-dos in aiflow
+TASK_CENTER = re.compile(r"task center|任务中心", re.I)
+DELIVERED = re.compile(r"sent|发送", re.I)
+# what the docs said before the task center was delivered
+STALE = re.compile(
+    r"not sent to aiflow|尚未发送|approvals? (in aiflow's task center )?\(?(starting|sending)", re.I
+)
+DOCUMENTS = [
+    "aiflow_connector/readme/DESCRIPTION.md",
+    "aiflow_connector/README.rst",
+    "aiflow_connector/static/description/index.html",
+    "README.md",
+]
 
 
 def manifest():
@@ -39,24 +54,32 @@ def blocks(path):
 def test_apps_card_promises_only_what_this_version_does():
     summary = manifest()["summary"]
     assert not NOT_YET.search(summary), summary
-    for feature in ("Departments", "employees", "outbox", "single sign-on"):
+    for feature in ("Departments", "employees", "outbox", "single sign-on", "task center"):
         assert feature in summary
 
 
-@pytest.mark.parametrize(
-    "document",
-    [
-        "aiflow_connector/readme/DESCRIPTION.md",
-        "aiflow_connector/README.rst",
-        "aiflow_connector/static/description/index.html",
-        "README.md",
-    ],
-)
-def test_every_mention_of_approvals_or_webhooks_says_not_yet(document):
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_every_mention_of_engine_mode_or_webhooks_says_not_yet(document):
     mentions = [block for block in blocks(ROOT / document) if NOT_YET.search(block)]
-    assert mentions, f"{document} should say that approvals and webhooks are not there yet"
+    assert mentions, f"{document} should say that engine mode and webhooks are not there yet"
     for block in mentions:
         assert SAYS_NOT_YET.search(block), f"{document} promises: {block.strip()[:300]}"
+    said = " ".join(mentions).lower()
+    assert "engine mode" in said or "引擎模式" in said, f"{document} never mentions engine mode"
+    assert "webhook" in said, f"{document} never mentions the webhooks"
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_the_task_center_is_described_as_working(document):
+    text_blocks = blocks(ROOT / document)
+    described = [
+        block
+        for block in text_blocks
+        if TASK_CENTER.search(block) and DELIVERED.search(block) and not SAYS_NOT_YET.search(block)
+    ]
+    assert described, f"{document} does not say that approvals reach aiflow's task center"
+    stale = [block for block in text_blocks if STALE.search(block)]
+    assert not stale, f"{document} still says the task center is not there: {stale[0][:300]}"
 
 
 def test_readme_rst_carries_the_description_fragment():

@@ -230,3 +230,61 @@ def test_approval_log_payload():
     assert body["logs"][0]["handleTime"] == "2025-01-24 11:00:00"
     assert body["logs"][0]["handleComment"] == "同意"
     assert body["logs"][1]["handleComment"] == ""
+
+
+# -- what each call waits for (outbox dependencies) ----------------------------
+
+
+def test_a_flow_waits_for_everyone_and_every_department_it_names_once():
+    rules = {
+        "apply_rule": tc.access_rule(tc.RULE_CUSTOM, ["USER004", "USER001"], ["D1"], ["G1"]),
+        "manage_rule": tc.access_rule(tc.RULE_CUSTOM, ["USER005"], ["D1", "D2"]),
+    }
+    body = tc.third_party_flow(flow_values(**rules))
+    assert tc.flow_dependencies(body) == [
+        ("user_sync", "USER001"),
+        ("user_sync", "USER002"),
+        ("user_sync", "USER003"),
+        ("user_sync", "USER004"),
+        ("user_sync", "USER005"),
+        ("department_sync", "D1"),
+        ("department_sync", "D2"),
+    ]
+    # user-group codes are aiflow's own: nothing to wait for
+    assert ("user_sync", "G1") not in tc.flow_dependencies(body)
+    assert tc.flow_online_dependencies(tc.flow_online("SALES_ORDER", 2)) == [
+        ("flow_create_third_party", "SALES_ORDER")
+    ]
+
+
+def test_an_order_waits_for_its_initiator_assignees_and_cc_users():
+    body = tc.order_snapshot(order_values(), [open_task()], ZONE)
+    assert tc.order_key(body) == "7"
+    assert tc.order_dependencies(body) == [
+        ("user_sync", "E0001"),
+        ("user_sync", "E0002"),
+        ("user_sync", "bob"),
+        ("user_sync", "E0009"),
+    ]
+
+
+def test_a_log_waits_for_its_order_snapshot_and_its_handler():
+    body = tc.approval_log(
+        7,
+        "SALES_ORDER-S00012",
+        [
+            {
+                "task_id": "7-1",
+                "task_name": "部门经理审批",
+                "handler_code": "E0002",
+                "result": tc.APPROVED,
+                "handle_time": CREATED,
+            }
+        ],
+        ZONE,
+    )
+    assert tc.order_key(body) == "7"
+    assert tc.approval_log_dependencies(body) == [
+        ("order_task_sync", "7"),
+        ("user_sync", "E0002"),
+    ]
