@@ -30,6 +30,24 @@ settings = env["res.config.settings"].create(
     }
 )
 settings.execute()
+# A task-center flow to look at (aiflow → Flows), registered and put online
+# in the sandbox by the worker once this commits.
+if not env["aiflow.flow"].search([("flow_code", "=", "DEPT_CHANGE")]):
+    admin = env.ref("base.user_admin")
+    flow = env["aiflow.flow"].create(
+        {
+            "flow_code": "DEPT_CHANGE",
+            "title": "部门变更审批",
+            "model_id": env["ir.model"]._get_id("hr.department"),
+            "group_id": "GROUP001",
+            "manager_user_id": admin.id,
+            "operation_user_id": admin.id,
+            "config_user_id": admin.id,
+            "creator_user_id": admin.id,
+            "update_desc": "初始版本上线",
+        }
+    )
+    flow.action_aiflow_register()
 # Chinese is installed with its translations, so that a user (or the
 # screenshot script) can switch to it.
 chinese = env["res.lang"]._activate_lang("zh_CN")

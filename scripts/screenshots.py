@@ -183,6 +183,7 @@ READY = {
     "console_row": "!!document.querySelector("
     "'.o_form_view div[name=\"request_body_display\"] .ace_line')",
     "resync": "!!document.querySelector('.modal div[name=\"department_enabled_count\"]')",
+    "flow": "!!document.querySelector('.o_form_view div[name=\"flow_code\"]')",
 }
 
 
@@ -206,6 +207,9 @@ def shoot(browser, odoo, name, lang, out_dir):
             limit=1,
         )
         browser.open(f"{base}/odoo/action-aiflow_connector.aiflow_outbox_action/{row['id']}")
+    elif name == "flow":
+        [flow] = odoo.call("aiflow.flow", "search_read", [], ["id"], limit=1)
+        browser.open(f"{base}/odoo/action-aiflow_connector.aiflow_flow_action/{flow['id']}")
     elif name == "resync":
         action = odoo.rpc(
             "/web/action/load", action_id="aiflow_connector.aiflow_full_resync_action"
@@ -268,7 +272,7 @@ def main():
         for lang in LANGS:
             print(f"{lang}:")
             odoo.call("res.users", "write", [odoo.uid], {"lang": lang})
-            for name in ("overview", "settings", "console", "console_row", "resync"):
+            for name in ("overview", "settings", "console", "console_row", "resync", "flow"):
                 path = shoot(browser, odoo, name, lang, args.out)
                 if lang == "en_US" and name in MODULE_PAGE and args.out == DOCS:
                     shutil.copyfile(
