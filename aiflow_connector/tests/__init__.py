@@ -14,6 +14,7 @@ from . import test_sync_browser
 from . import test_task_center_models
 from . import test_task_center_pages
 from . import test_task_center_browser
+from . import test_task_center_delivery
 from . import test_i18n
 from . import test_connection_messages
 from . import test_settings_checks
