@@ -225,11 +225,6 @@ class AiflowFlow(models.Model):
             raise UserError(self.env._("The flow code of a registered flow cannot change."))
         return super().write(vals)
 
-    @api.model
-    def _aiflow_online_flow_for(self, model_name):
-        """The online flow of documents of ``model_name``, if any."""
-        return self.sudo().search([("model", "=", model_name), ("state", "=", "online")], limit=1)
-
     # ------------------------------------------------------------------
     # payloads, built from the current record when sent
 
