@@ -10,8 +10,8 @@ from odoo.addons.aiflow_connector.protocol.schema import validate
 from odoo.addons.aiflow_connector.protocol.wire_time import to_wire
 from odoo.addons.aiflow_connector.tests.common import OrgSyncCase
 
-# Neither UTC nor the server's zone (UTC here) nor the default (Asia/Shanghai).
-ZONE = "America/New_York"
+from .common import ZONE, TierValidationSteps
+
 FLOW_PATH = "/aflow/api/flow/create_third_party"
 ONLINE_PATH = "/aflow/api/flow/online_third_party"
 ORDER_PATH = "/aflow/api/order/sync/task"
@@ -19,7 +19,7 @@ LOG_PATH = "/aflow/api/order/approval/log"
 
 
 @tagged("post_install", "-at_install")
-class TestTierValidationDelivery(OrgSyncCase):
+class TestTierValidationDelivery(TierValidationSteps, OrgSyncCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -110,28 +110,12 @@ class TestTierValidationDelivery(OrgSyncCase):
             )
         )
 
-    def settle(self):
-        self.env.flush_all()
-        self.env.invalidate_all()
-
     def request(self, sale):
         sale.with_user(self.requester).request_validation()
         self.settle()
         return self.env["aiflow.order"].search(
             [("res_model", "=", "sale.order"), ("res_id", "=", sale.id)], order="id desc", limit=1
         )
-
-    def decide(self, sale, user, decision, comment):
-        sale = sale.with_user(user)
-        action = sale.validate_tier() if decision == "validate" else sale.reject_tier()
-        wizard = (
-            self.env["comment.wizard"]
-            .with_user(user)
-            .with_context(**action["context"])
-            .create({"comment": comment})
-        )
-        wizard.add_comment()
-        self.settle()
 
     def synced(self, order):
         """Bodies of the order snapshots aiflow accepted, in arrival order."""

@@ -8,11 +8,12 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.addons.aiflow_connector.protocol.schema import validate
 from odoo.addons.aiflow_connector.protocol.wire_time import to_wire
 
-ZONE = "America/New_York"  # neither UTC nor the server's zone nor the default
+from .common import ZONE, TierValidationSteps
+
 
 
 @tagged("post_install", "-at_install")
-class TestTierValidationOrders(TransactionCase):
+class TestTierValidationOrders(TierValidationSteps, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -91,12 +92,6 @@ class TestTierValidationOrders(TransactionCase):
 
     # ------------------------------------------------------------ helpers
 
-    def settle(self):
-        """End the step as a request would: written, and nothing kept in
-        the cache (tier validation's computed flags have no dependencies)."""
-        self.env.flush_all()
-        self.env.invalidate_all()
-
     def request(self):
         self.sale.with_user(self.requester).request_validation()
         self.settle()
@@ -106,20 +101,6 @@ class TestTierValidationOrders(TransactionCase):
         return self.env["aiflow.order"].search(
             [("res_model", "=", "sale.order"), ("res_id", "=", self.sale.id)], order="id desc"
         )
-
-    def decide(self, user, decision, comment):
-        """Approve or reject as ``user`` through the comment wizard."""
-        sale = self.sale.with_user(user)
-        action = sale.validate_tier() if decision == "validate" else sale.reject_tier()
-        self.assertEqual(action["res_model"], "comment.wizard")
-        wizard = (
-            self.env["comment.wizard"]
-            .with_user(user)
-            .with_context(**action["context"])
-            .create({"comment": comment})
-        )
-        wizard.add_comment()
-        self.settle()
 
     def snapshot(self, order):
         body = order._aiflow_snapshot()
@@ -158,7 +139,7 @@ class TestTierValidationOrders(TransactionCase):
     def test_approved_by_both_reviewers_the_order_passes(self):
         order = self.request()
         first_task_id = order.task_ids.task_key
-        self.decide(self.first, "validate", "价格合理，同意")
+        self.decide(self.sale, self.first, "validate", "价格合理，同意")
         body = self.snapshot(order)
         self.assertEqual((body["orderStatus"], body["orderResult"]), ("ing", "ing"))
         done, todo = body["tasks"]
@@ -170,7 +151,7 @@ class TestTierValidationOrders(TransactionCase):
         self.assertEqual((todo["taskStatus"], todo["taskResult"]), ("ing", "new"))
         self.assertEqual((todo["nodeType"], todo["showMobile"]), ("handle", True))
 
-        self.decide(self.second, "validate", "OK for the director")
+        self.decide(self.sale, self.second, "validate", "OK for the director")
         body = self.snapshot(order)
         self.assertEqual((body["orderStatus"], body["orderResult"]), ("over", "pass"))
         self.assertEqual(
@@ -207,7 +188,7 @@ class TestTierValidationOrders(TransactionCase):
 
     def test_a_rejection_ends_the_order_and_the_next_tier_is_never_sent(self):
         order = self.request()
-        self.decide(self.first, "reject", "折扣太大")
+        self.decide(self.sale, self.first, "reject", "折扣太大")
         body = self.snapshot(order)
         self.assertEqual((body["orderStatus"], body["orderResult"]), ("over", "reject"))
         (task,) = body["tasks"]
@@ -220,7 +201,7 @@ class TestTierValidationOrders(TransactionCase):
 
     def test_restart_withdraws_the_round_and_a_new_request_opens_another(self):
         order = self.request()
-        self.decide(self.first, "validate", "fine")
+        self.decide(self.sale, self.first, "validate", "fine")
         self.sale.with_user(self.requester).restart_validation()
         self.settle()
         self.assertFalse(self.sale.review_ids)
@@ -243,7 +224,7 @@ class TestTierValidationOrders(TransactionCase):
 
     def test_restart_after_a_rejection_keeps_the_rejection(self):
         order = self.request()
-        self.decide(self.first, "reject", "no")
+        self.decide(self.sale, self.first, "reject", "no")
         self.sale.with_user(self.requester).restart_validation()
         self.settle()
         self.assertEqual((order.status, order.result), ("over", "reject"))
@@ -270,7 +251,7 @@ class TestTierValidationOrders(TransactionCase):
         self.flow.sudo().state = "registered"
         self.assertFalse(self.request())
         self.assertTrue(self.sale.review_ids)
-        self.decide(self.first, "validate", "fine")
+        self.decide(self.sale, self.first, "validate", "fine")
         self.assertFalse(self.orders())
 
     def test_the_document_shows_its_aiflow_order_to_operators(self):
@@ -297,7 +278,7 @@ class TestTierValidationOrders(TransactionCase):
             [(t["assigneeUserCode"], t["taskStatus"]) for t in body["tasks"]],
             [([self.code(self.first_employee)], "ing"), (["so_second"], "ing")],
         )
-        self.decide(self.first, "reject", "no")
+        self.decide(self.sale, self.first, "reject", "no")
         body = self.snapshot(order)
         self.assertEqual((body["orderStatus"], body["orderResult"]), ("over", "reject"))
         self.assertEqual([t["taskResult"] for t in body["tasks"]], ["reject", "revoke"])
