@@ -50,3 +50,23 @@ class AiflowFlowFormField(models.Model):
                         type=field.ttype,
                     )
                 )
+
+    # The form aiflow holds follows its lines (added, removed, reordered,
+    # another field chosen).
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.flow_id._aiflow_form_changed()
+        return lines
+
+    def write(self, vals):
+        flows = self.flow_id
+        result = super().write(vals)
+        (flows | self.flow_id)._aiflow_form_changed()
+        return result
+
+    def unlink(self):
+        flows = self.flow_id
+        result = super().unlink()
+        flows._aiflow_form_changed()
+        return result
