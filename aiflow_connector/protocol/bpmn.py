@@ -27,6 +27,7 @@ TARGET_NS = "http://aiflow.example.com/bpmn/odoo"
 MAX_BYTES = 5 * 1024 * 1024  # a process a person drew, not a data dump
 
 _NCNAME_BAD = re.compile(r"[^A-Za-z0-9_.-]")
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 _USER_EXPR = re.compile(r"user\(\s*([^()\s,][^(),]*?)\s*\)")
 
 # Problems :func:`check` reports (``BpmnError.problem``); the Odoo layer
@@ -138,6 +139,10 @@ def parse(data):
         raise BpmnError(EMPTY)
     if len(data) > MAX_BYTES:
         raise BpmnError(TOO_LARGE, limit=MAX_BYTES)
+    if _DOCTYPE.search(data):
+        # before parsing: libxml2 reads a DTD's entity declarations (and
+        # may stop at a loop in them) even when it expands none
+        raise BpmnError(DOCTYPE)
     try:
         tree = etree.fromstring(data, _parser()).getroottree()
     except etree.XMLSyntaxError as exc:

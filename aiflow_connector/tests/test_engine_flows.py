@@ -1,0 +1,470 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Engine flows (spec part 1 §5.1, §5.2) built from real Odoo models and
+delivered to the sandbox by the outbox: flow/create, flow/update,
+flow/publish and form/sync."""
+
+import base64
+
+from lxml import etree
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.aiflow_connector.protocol import bpmn
+from odoo.addons.aiflow_connector.protocol.form_schema import MANY2ONE_OPTION_CAP
+
+from .common import OrgSyncCase, USER_PATH
+
+CREATE_PATH = "/aflow/api/flow/create"
+UPDATE_PATH = "/aflow/api/flow/update"
+PUBLISH_PATH = "/aflow/api/flow/publish"
+FORM_PATH = "/aflow/api/form/sync"
+BPMN_NS = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+
+# res.partner fields covering every component but text and date (the
+# employee flow covers them) and monetary (no installed model has one: the
+# plain tests cover it).
+PARTNER_FIELDS = (
+    "name",  # char
+    "comment",  # html
+    "color",  # integer
+    "partner_latitude",  # float
+    "is_company",  # boolean
+    "create_date",  # datetime
+    "type",  # selection
+    "title",  # many2one, few records
+    "country_id",  # many2one, more records than the cap
+)
+GOOD_BPMN = b"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d1"
+             targetNamespace="http://example.com/bpmn">
+  <process id="Purchase" isExecutable="true">
+    <startEvent id="start"/>
+    <userTask id="check" name="\xe5\xae\xa1\xe6\xa0\xb8"/>
+    <endEvent id="end"/>
+    <sequenceFlow id="f1" sourceRef="start" targetRef="check"/>
+    <sequenceFlow id="f2" sourceRef="check" targetRef="end"/>
+  </process>
+</definitions>
+"""
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">&lol3;</definitions>
+"""
+
+
+@tagged("post_install", "-at_install")
+class TestEngineFlows(OrgSyncCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.dept = env["hr.department"].create({"name": "Purchasing"})
+        cls.approver = new_test_user(env, login="eng_approver", name="Zhao Approver")
+        cls.approver_employee = env["hr.employee"].create(
+            {
+                "name": "Zhao Approver",
+                "user_id": cls.approver.id,
+                "department_id": cls.dept.id,
+                "company_id": cls.approver.company_id.id,
+            }
+        )
+        cls.loginonly = new_test_user(env, login="eng_loginonly", name="Qian Login")
+        cls.flow = env["aiflow.flow"].create(
+            {
+                "flow_code": "PARTNER_APPROVAL",
+                "title": "客户审批",
+                "mode": "engine",
+                "model_id": env["ir.model"]._get_id("res.partner"),
+                "step_ids": [
+                    (0, 0, {"name": "部门经理审批", "user_ids": [(6, 0, cls.approver.ids)]}),
+                    (0, 0, {"name": "财务审批", "user_ids": [(6, 0, cls.loginonly.ids)]}),
+                ],
+            }
+        )
+        cls.flow.form_field_ids = [
+            (0, 0, {"sequence": n, "field_id": cls.field("res.partner", name).id})
+            for n, name in enumerate(PARTNER_FIELDS)
+        ]
+
+    @classmethod
+    def field(cls, model, name):
+        return cls.env["ir.model.fields"]._get(model, name)
+
+    def as_admin(self, flow=None):
+        return (flow or self.flow).with_user(self.admin)
+
+    def components(self, flow=None):
+        return (flow or self.flow)._aiflow_form_schema()["components"]
+
+    def set_company_lang(self, lang):
+        self.env.company.partner_id.lang = lang
+
+    # ------------------------------------------------------------ the form
+
+    def test_form_schema_gives_each_field_type_its_component(self):
+        self.set_company_lang("en_US")
+        components = self.components()
+        self.assertEqual([c["name"] for c in components], list(PARTNER_FIELDS))
+        simple = [
+            {key: c[key] for key in ("type", "name", "label", "required")} for c in components
+        ]
+        self.assertEqual(
+            simple,
+            [
+                {"type": "input", "name": "name", "label": "Name", "required": False},
+                {"type": "textarea", "name": "comment", "label": "Notes", "required": False},
+                {"type": "number", "name": "color", "label": "Color Index", "required": False},
+                {
+                    "type": "number",
+                    "name": "partner_latitude",
+                    "label": "Geo Latitude",
+                    "required": False,
+                },
+                {
+                    "type": "switch",
+                    "name": "is_company",
+                    "label": "Is a Company",
+                    "required": False,
+                },
+                {
+                    "type": "datetime",
+                    "name": "create_date",
+                    "label": "Created on",
+                    "required": False,
+                },
+                {"type": "select", "name": "type", "label": "Address Type", "required": False},
+                {"type": "select", "name": "title", "label": "Title", "required": False},
+                {"type": "select", "name": "country_id", "label": "Country", "required": False},
+            ],
+        )
+        # a selection: its keys and labels, nothing else
+        self.assertEqual(
+            components[6]["options"],
+            [
+                {"label": label, "value": key}
+                for key, label in self.env["res.partner"]._fields["type"]._description_selection(
+                    self.env
+                )
+            ],
+        )
+        self.assertIn({"label": "Delivery Address", "value": "delivery"}, components[6]["options"])
+        self.assertNotIn("model", components[6])
+        # a many2one: the records' ids (integers) and names, and the comodel
+        titles = self.env["res.partner.title"].search([])
+        self.assertTrue(titles)
+        self.assertEqual(components[7]["model"], "res.partner.title")
+        self.assertEqual(
+            components[7]["options"],
+            [{"label": title.display_name, "value": title.id} for title in titles],
+        )
+        self.assertTrue(components[7]["optionsComplete"])
+
+    def test_many2one_options_are_capped(self):
+        self.set_company_lang("en_US")
+        countries = self.env["res.country"].search([])
+        self.assertGreater(len(countries), MANY2ONE_OPTION_CAP)
+        country = self.components()[8]
+        self.assertEqual(country["model"], "res.country")
+        self.assertEqual(len(country["options"]), MANY2ONE_OPTION_CAP)
+        self.assertFalse(country["optionsComplete"])
+        self.assertEqual(
+            [option["value"] for option in country["options"]],
+            countries[:MANY2ONE_OPTION_CAP].ids,
+        )
+        self.assertTrue(all(isinstance(o["value"], int) for o in country["options"]))
+
+    def test_required_fields_and_a_text_field_of_employees(self):
+        self.set_company_lang("en_US")
+        flow = self.env["aiflow.flow"].create(
+            {
+                "flow_code": "EMPLOYEE_FORM",
+                "title": "Employee form",
+                "mode": "engine",
+                "model_id": self.env["ir.model"]._get_id("hr.employee"),
+                "form_field_ids": [
+                    (0, 0, {"sequence": n, "field_id": self.field("hr.employee", name).id})
+                    for n, name in enumerate(("notes", "birthday", "gender"))
+                ],
+            }
+        )
+        notes, birthday, gender = self.components(flow)
+        self.assertEqual(
+            notes, {"type": "textarea", "name": "notes", "label": "Notes", "required": False}
+        )
+        self.assertEqual(
+            birthday,
+            {"type": "date", "name": "birthday", "label": "Date of Birth", "required": False},
+        )
+        self.assertEqual(
+            gender["options"],
+            [
+                {"label": "Male", "value": "male"},
+                {"label": "Female", "value": "female"},
+                {"label": "Other", "value": "other"},
+            ],
+        )
+        # required in Odoo, required on the form
+        company_line = self.env["aiflow.flow.form.field"].create(
+            {
+                "flow_id": flow.id,
+                "sequence": 99,
+                "field_id": self.field("hr.employee", "company_id").id,
+            }
+        )
+        self.assertTrue(company_line.required)
+        company = self.components(flow)[-1]
+        self.assertEqual((company["name"], company["required"]), ("company_id", True))
+        self.assertEqual(company["model"], "res.company")
+        self.assertIn(
+            {"label": self.env.company.name, "value": self.env.company.id}, company["options"]
+        )
+
+    def test_labels_are_chinese_when_the_company_speaks_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["base", "hr"], ["zh_CN"])
+        self.set_company_lang("zh_CN")
+        components = self.components()
+        labels = {c["name"]: c["label"] for c in components}
+        self.assertEqual(labels["name"], "名称")
+        self.assertEqual(labels["is_company"], "是公司")
+        self.assertEqual(labels["country_id"], "国家/地区")
+        self.assertEqual(labels["type"], "地址类型")
+        options = {o["value"]: o["label"] for o in components[6]["options"]}
+        self.assertEqual(options["delivery"], "收货地址")
+        self.assertEqual(options["invoice"], "发票地址")
+        # the records' names in Chinese too
+        titles = {o["value"]: o["label"] for o in components[7]["options"]}
+        self.assertEqual(titles[self.env.ref("base.res_partner_title_doctor").id], "博士")
+        # the same flow in English when the company speaks English
+        self.set_company_lang("en_US")
+        self.assertEqual(self.components()[0]["label"], "Name")
+
+    # ------------------------------------------------------------ the process
+
+    def test_generated_process_is_linear_bpmn_naming_the_step_people(self):
+        xml = self.flow._aiflow_bpmn_xml()
+        root = etree.fromstring(xml.encode())
+        self.assertEqual(root.tag, BPMN_NS + "definitions")
+        (process,) = root.findall(BPMN_NS + "process")
+        self.assertEqual(process.get("id"), "PARTNER_APPROVAL")
+        self.assertEqual(process.get("isExecutable"), "true")
+        nodes = {
+            element.get("id"): element
+            for element in process
+            if element.tag != BPMN_NS + "sequenceFlow"
+        }
+        flows = {
+            f.get("sourceRef"): f.get("targetRef") for f in process.iter(BPMN_NS + "sequenceFlow")
+        }
+        (start,) = process.findall(BPMN_NS + "startEvent")
+        path, node = [], start.get("id")
+        while node in flows:
+            node = flows[node]
+            path.append(nodes[node])
+        self.assertEqual(
+            [(e.tag.split("}")[1], e.get("name")) for e in path],
+            [("userTask", "部门经理审批"), ("userTask", "财务审批"), ("endEvent", None)],
+        )
+        self.assertEqual(
+            bpmn.candidate_users(xml), [self.approver_employee.aiflow_code, "eng_loginonly"]
+        )
+
+    def test_uploaded_files_are_checked_and_bad_ones_refused(self):
+        cases = [
+            (b"this is not xml", "not well-formed XML at line 1"),
+            (b"<a>\n<b>\n</a>", "not well-formed XML at line 3"),
+            (b"<process/>", "not BPMN 2.0: its root is process"),
+            (b'<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"/>', "no process"),
+            (
+                b'<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">'
+                b'<process id="p"><startEvent id="s"/></process></definitions>',
+                "has no end event",
+            ),
+            (BOMB, "DOCTYPE"),
+            (b"", None),  # clearing the file is allowed
+        ]
+        for data, message in cases:
+            with self.subTest(data=data[:30]):
+                values = {
+                    "bpmn_source": "uploaded",
+                    "bpmn_file": base64.b64encode(data),
+                    "bpmn_filename": "process.bpmn",
+                }
+                if message is None:
+                    self.flow.write(dict(values, bpmn_file=False))
+                    continue
+                with self.assertRaises(ValidationError) as caught, self.env.cr.savepoint():
+                    self.flow.write(values)
+                self.assertIn(message, str(caught.exception))
+                self.assertIn("process.bpmn", str(caught.exception))
+        # an uploaded flow without a file cannot be sent
+        self.flow.bpmn_source = "uploaded"
+        with self.assertRaises(UserError):
+            self.as_admin().action_aiflow_engine_create()
+        self.flow.write({"bpmn_file": base64.b64encode(GOOD_BPMN), "bpmn_filename": "p.bpmn"})
+        self.assertEqual(self.flow._aiflow_bpmn_xml(), GOOD_BPMN.decode())
+
+    # ------------------------------------------------------------ aiflow
+
+    def test_created_updated_and_published_in_aiflow(self):
+        self.as_admin().action_aiflow_engine_create()
+        self.deliver()
+        # the approver's employee went first (user sync), then the flow
+        paths = [call["path"] for call in self.calls()]
+        self.assertIn(USER_PATH, paths)
+        self.assertLess(paths.index(USER_PATH), paths.index(CREATE_PATH))
+        self.assertIsNotNone(self.aiflow_user(self.approver_employee))
+        self.assertEqual((self.flow.state, self.flow.flow_version), ("registered", 1))
+        self.assertEqual(self.flow.aiflow_sync_state, "done")
+        stored = self.sandbox.state["flows"]["PARTNER_APPROVAL"]
+        self.assertEqual((stored["type"], stored["latestVersion"]), ("engine", 1))
+        definition = stored["versions"]["1"]["definition"]
+        self.assertEqual(definition["flowName"], "客户审批")
+        self.assertEqual(definition["formSchema"], self.flow._aiflow_form_schema())
+        self.assertEqual(definition["bpmnXml"], self.flow._aiflow_bpmn_xml())
+        form = self.sandbox.state["forms"]["PARTNER_APPROVAL"]
+        self.assertEqual((form["status"], form["lastSyncType"]), ("active", "CREATE"))
+        self.assertTrue(self.flow.aiflow_form_synced)
+
+        # an update of the draft version keeps its number
+        self.flow.step_ids[1].name = "财务总监审批"
+        self.flow.flow_name = "客户审批（新）"
+        self.as_admin().action_aiflow_engine_update()
+        self.deliver()
+        self.assertEqual(self.calls(UPDATE_PATH)[-1]["method"], "PUT")
+        stored = self.sandbox.state["flows"]["PARTNER_APPROVAL"]
+        self.assertEqual(stored["latestVersion"], 1)
+        self.assertIn("财务总监审批", stored["versions"]["1"]["definition"]["bpmnXml"])
+        self.assertEqual(stored["versions"]["1"]["definition"]["flowName"], "客户审批（新）")
+
+        self.flow.update_desc = "首次发布"
+        self.as_admin().action_aiflow_engine_publish()
+        self.deliver()
+        stored = self.sandbox.state["flows"]["PARTNER_APPROVAL"]
+        self.assertEqual(stored["onlineVersion"], 1)
+        self.assertEqual(stored["versions"]["1"]["status"], "online")
+        self.assertEqual(stored["versions"]["1"]["updateDesc"], "首次发布")
+        self.assertEqual((self.flow.state, self.flow.online_version), ("online", 1))
+
+        # once online, an update makes version 2; publishing it retires 1
+        self.as_admin().action_aiflow_engine_update()
+        self.as_admin().action_aiflow_engine_publish()
+        self.deliver()
+        stored = self.sandbox.state["flows"]["PARTNER_APPROVAL"]
+        self.assertEqual((stored["latestVersion"], stored["onlineVersion"]), (2, 2))
+        self.assertEqual(stored["versions"]["1"]["status"], "offline")
+        self.assertEqual((self.flow.flow_version, self.flow.online_version), (2, 2))
+        self.assertEqual(self.calls(PUBLISH_PATH)[-1]["body"]["flowVersion"], 2)
+
+    def test_form_sync_follows_the_form_the_archive_and_the_deletion(self):
+        def form():
+            return self.sandbox.state["forms"].get("PARTNER_APPROVAL")
+
+        # a draft flow's form stays in Odoo
+        self.flow.form_field_ids[0].sequence = 100
+        self.deliver()
+        self.assertEqual(self.calls(FORM_PATH), [])
+
+        self.as_admin().action_aiflow_engine_create()
+        self.deliver()
+        self.assertEqual(form()["lastSyncType"], "CREATE")
+        # a line removed and the order changed: one UPDATE with the new form
+        self.flow.form_field_ids.filtered(lambda line: line.name == "comment").unlink()
+        self.flow.form_field_ids.filtered(lambda line: line.name == "color").sequence = -1
+        self.deliver()
+        self.assertEqual(form()["lastSyncType"], "UPDATE")
+        names = [c["name"] for c in form()["formSchema"]["components"]]
+        self.assertEqual(names[0], "color")
+        self.assertNotIn("comment", names)
+        self.assertEqual(len(self.calls(FORM_PATH)), 2)
+        # a field replaced by another
+        line = self.flow.form_field_ids.filtered(lambda line: line.name == "partner_latitude")
+        line.field_id = self.field("res.partner", "email")
+        self.deliver()
+        names = [c["name"] for c in form()["formSchema"]["components"]]
+        self.assertIn("email", names)
+        self.assertNotIn("partner_latitude", names)
+
+        self.flow.active = False
+        self.deliver()
+        self.assertEqual((form()["status"], form()["lastSyncType"]), ("deleted", "DELETE"))
+        self.assertFalse(self.flow.aiflow_form_synced)
+        self.flow.active = True
+        self.deliver()
+        self.assertEqual((form()["status"], form()["lastSyncType"]), ("active", "CREATE"))
+
+        flow_id = self.flow.id
+        self.flow.unlink()
+        self.deliver()
+        self.assertEqual((form()["status"], form()["lastSyncType"]), ("deleted", "DELETE"))
+        rows = self.Outbox.search([("res_model", "=", "aiflow.flow"), ("res_id", "=", flow_id)])
+        self.assertEqual(rows[0].mode, "fixed")  # the newest: built when it was deleted
+        self.assertEqual(rows[0].state, "done")
+        self.assertEqual([c["method"] for c in self.calls(FORM_PATH)], ["POST"] * 6)
+
+    def test_archive_and_back_before_sending_changes_nothing_in_aiflow(self):
+        self.as_admin().action_aiflow_engine_create()
+        self.deliver()
+        sent = len(self.calls(FORM_PATH))
+        self.flow.active = False
+        self.flow.active = True
+        self.deliver()
+        # one row, built when sent: the form is still there, so an UPDATE
+        self.assertEqual(len(self.calls(FORM_PATH)), sent + 1)
+        self.assertEqual(self.calls(FORM_PATH)[-1]["body"]["syncType"], "UPDATE")
+        # deleting a flow whose form aiflow never had sends nothing
+        other = self.flow.copy({"flow_code": "COPY_FLOW", "model_id": self.env["ir.model"]._get_id("res.country")})
+        other.unlink()
+        self.deliver()
+        self.assertNotIn("COPY_FLOW", self.sandbox.state["forms"])
+
+    # ------------------------------------------------------------ modes and rights
+
+    def test_engine_flows_need_no_task_center_fields_and_use_their_own_buttons(self):
+        self.assertFalse(self.flow.group_id or self.flow.manager_user_id)
+        with self.assertRaises(ValidationError) as caught, self.env.cr.savepoint():
+            self.flow.mode = "task_center"
+        self.assertIn("Group ID", str(caught.exception))
+        with self.assertRaises(UserError):
+            self.as_admin().action_aiflow_register()
+        with self.assertRaises(UserError):
+            self.as_admin().action_aiflow_go_online()
+        # update and publish need a version aiflow gave
+        with self.assertRaises(UserError):
+            self.as_admin().action_aiflow_engine_update()
+        with self.assertRaises(UserError):
+            self.as_admin().action_aiflow_engine_publish()
+        # nothing to send without steps (generated process) or form fields
+        bare = self.env["aiflow.flow"].create(
+            {
+                "flow_code": "BARE",
+                "title": "Bare",
+                "mode": "engine",
+                "model_id": self.env["ir.model"]._get_id("res.country"),
+            }
+        )
+        with self.assertRaises(UserError) as caught:
+            self.as_admin(bare).action_aiflow_engine_create()
+        self.assertIn("no form field", str(caught.exception))
+        bare.form_field_ids = [(0, 0, {"field_id": self.field("res.country", "name").id})]
+        with self.assertRaises(UserError) as caught:
+            self.as_admin(bare).action_aiflow_engine_create()
+        self.assertIn("no step", str(caught.exception))
+        self.commit_point()
+        self.assertFalse(self.rows(bare))
+
+    def test_only_administrators_send_engine_flows(self):
+        for action in (
+            "action_aiflow_engine_create",
+            "action_aiflow_engine_update",
+            "action_aiflow_engine_publish",
+        ):
+            with self.assertRaises(AccessError):
+                getattr(self.flow.with_user(self.approver), action)()
+        self.commit_point()
+        self.assertFalse(self.rows(self.flow))
