@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# One concern per file (house rule): aiflow.flow is extended in several files.
+# pylint: disable=consider-merging-classes-inherited
 """Engine mode of a flow (spec part 1 §5): aiflow runs the process, Odoo
 holds the document. Its definition here: the form made of the document's
 fields, the BPMN process (uploaded or generated from the steps), and the
@@ -131,9 +133,7 @@ class AiflowFlow(models.Model):
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            raise ValidationError(
-                self.env._("The BPMN file must be encoded in UTF-8.")
-            ) from None
+            raise ValidationError(self.env._("The BPMN file must be encoded in UTF-8.")) from None
 
     def _aiflow_bpmn_message(self, exc):
         details = exc.details

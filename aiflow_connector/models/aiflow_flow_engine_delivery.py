@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# One concern per file (house rule): aiflow.flow is extended in several files.
+# pylint: disable=consider-merging-classes-inherited
 """Engine flows sent to aiflow through the outbox: flow/create, flow/update
 (PUT), flow/publish and the form's form/sync (spec part 1 §5.1, §5.2)."""
 
@@ -34,9 +36,7 @@ class AiflowFlow(models.Model):
                     )
                 )
             if not flow.active:
-                raise UserError(
-                    self.env._("Flow %(code)s is archived.", code=flow.flow_code)
-                )
+                raise UserError(self.env._("Flow %(code)s is archived.", code=flow.flow_code))
             if not flow.form_field_ids:
                 raise UserError(
                     self.env._(
@@ -108,7 +108,12 @@ class AiflowFlow(models.Model):
             self.env.flush_all()
             reached = queries.keys_reached(self.env.cr, engine_flow.FORM_SYNC, codes)
         entries = [
-            (flow.id, flow.flow_code, flow.title, flow._aiflow_form_sync_payload(engine_flow.DELETE))
+            (
+                flow.id,
+                flow.flow_code,
+                flow.title,
+                flow._aiflow_form_sync_payload(engine_flow.DELETE),
+            )
             for flow in flows
             if flow.aiflow_form_synced or flow.flow_code in reached
         ]
@@ -120,9 +125,16 @@ class AiflowFlow(models.Model):
     def _aiflow_form_changed(self):
         """Queue a form sync of the flows aiflow knows (or should know) the
         form of; the kind of sync is decided when it is sent."""
-        flows = self.sudo().with_context(active_test=False).exists().filtered(
-            lambda flow: flow.aiflow_form_synced
-            or (flow.mode == MODE_ENGINE and flow.active and flow.state != "draft")
+        flows = (
+            self.sudo()
+            .with_context(active_test=False)
+            .exists()
+            .filtered(
+                lambda flow: (
+                    flow.aiflow_form_synced
+                    or (flow.mode == MODE_ENGINE and flow.active and flow.state != "draft")
+                )
+            )
         )
         self.env["aiflow.outbox"]._aiflow_enqueue(engine_flow.FORM_SYNC, flows)
 

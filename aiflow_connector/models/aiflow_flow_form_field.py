@@ -17,7 +17,6 @@ class AiflowFlowFormField(models.Model):
     model_id = fields.Many2one(related="flow_id.model_id")
     field_id = fields.Many2one(
         "ir.model.fields",
-        string="Field",
         required=True,
         ondelete="cascade",
         domain=f"[('model_id', '=', model_id), ('ttype', 'in', {list(FORM_TTYPES)!r})]",

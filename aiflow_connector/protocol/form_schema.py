@@ -44,7 +44,8 @@ def component(field):
     }
     if ttype == "selection":
         item["options"] = [
-            {"label": label or str(key), "value": key} for key, label in field.get("selection") or ()
+            {"label": label or str(key), "value": key}
+            for key, label in field.get("selection") or ()
         ]
     elif ttype == "many2one":
         records = list(field.get("records") or ())

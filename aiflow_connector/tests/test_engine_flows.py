@@ -13,7 +13,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.addons.aiflow_connector.protocol import bpmn
 from odoo.addons.aiflow_connector.protocol.form_schema import MANY2ONE_OPTION_CAP
 
-from .common import OrgSyncCase, USER_PATH
+from .common import USER_PATH, OrgSyncCase
 
 CREATE_PATH = "/aflow/api/flow/create"
 UPDATE_PATH = "/aflow/api/flow/update"
@@ -147,9 +147,9 @@ class TestEngineFlows(OrgSyncCase):
             components[6]["options"],
             [
                 {"label": label, "value": key}
-                for key, label in self.env["res.partner"]._fields["type"]._description_selection(
-                    self.env
-                )
+                for key, label in self.env["res.partner"]
+                ._fields["type"]
+                ._description_selection(self.env)
             ],
         )
         self.assertIn({"label": "Delivery Address", "value": "delivery"}, components[6]["options"])
@@ -418,7 +418,9 @@ class TestEngineFlows(OrgSyncCase):
         self.assertEqual(len(self.calls(FORM_PATH)), sent + 1)
         self.assertEqual(self.calls(FORM_PATH)[-1]["body"]["syncType"], "UPDATE")
         # deleting a flow whose form aiflow never had sends nothing
-        other = self.flow.copy({"flow_code": "COPY_FLOW", "model_id": self.env["ir.model"]._get_id("res.country")})
+        other = self.flow.copy(
+            {"flow_code": "COPY_FLOW", "model_id": self.env["ir.model"]._get_id("res.country")}
+        )
         other.unlink()
         self.deliver()
         self.assertNotIn("COPY_FLOW", self.sandbox.state["forms"])
