@@ -157,8 +157,8 @@ class AiflowFlow(models.Model):
                 error=details["error"],
             ),
             bpmn.NOT_BPMN: lambda: self.env._(
-                "%(name)s is not BPMN 2.0: its root is %(root)s, not a definitions element "
-                "of the namespace %(namespace)s.",
+                "%(name)s is not BPMN 2.0: its root element is %(root)s, where BPMN 2.0 has "
+                "{%(namespace)s}definitions.",
                 name=name,
                 root=details["root"],
                 namespace=bpmn.BPMN_NS,

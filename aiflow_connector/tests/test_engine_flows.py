@@ -278,7 +278,12 @@ class TestEngineFlows(OrgSyncCase):
         cases = [
             (b"this is not xml", "not well-formed XML at line 1"),
             (b"<a>\n<b>\n</a>", "not well-formed XML at line 3"),
-            (b"<process/>", "not BPMN 2.0: its root is process"),
+            (b"<process/>", "not BPMN 2.0: its root element is process,"),
+            (
+                b"<definitions><process/></definitions>",
+                "its root element is definitions, where BPMN 2.0 has "
+                "{http://www.omg.org/spec/BPMN/20100524/MODEL}definitions",
+            ),
             (b'<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"/>', "no process"),
             (
                 b'<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL">'
