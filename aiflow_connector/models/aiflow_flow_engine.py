@@ -214,12 +214,19 @@ class AiflowFlow(models.Model):
             ],
         )
 
-    def _aiflow_engine_people(self):
-        """Users the generated process names, whom aiflow must know first."""
+    def _aiflow_engine_employees(self):
+        """Employees the process names (generated or uploaded), whom aiflow
+        must know before the flow; people named by login have none."""
         self.ensure_one()
-        if self.bpmn_source != BPMN_GENERATED:
-            return self.env["res.users"]
-        return self.sudo().step_ids.user_ids
+        codes = bpmn.candidate_users(self._aiflow_bpmn_xml())
+        if not codes:
+            return self.env["hr.employee"]
+        return (
+            self.env["hr.employee"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("aiflow_code", "in", codes)])
+        )
 
     # ------------------------------------------------------------------
     # the form

@@ -48,8 +48,14 @@ class AiflowFlow(models.Model):
             flow._aiflow_bpmn_xml()  # raises when there is no process
 
     def _aiflow_sync_engine_people(self):
+        """Queue user sync of the people the processes name that aiflow
+        never got, and of the departments above them never synced (aiflow
+        refuses a user whose department it lacks)."""
         for flow in self:
-            flow._aiflow_engine_people()._aiflow_sync_unknown_employees()
+            queued = flow._aiflow_engine_employees()._aiflow_sync_if_never_queued()
+            departments = queued.department_id
+            while departments:
+                departments = departments._aiflow_sync_if_never_queued().parent_id
 
     def action_aiflow_engine_create(self):
         """Queue flow/create (its flowVersion is stored when aiflow accepts)

@@ -95,6 +95,12 @@ class TestEngineFlows(OrgSyncCase):
     def field(cls, model, name):
         return cls.env["ir.model.fields"]._get(model, name)
 
+    def never_synced(self):
+        """The approver and their department, as if aiflow never got them
+        (no outbox row ever): creating the flow must queue them."""
+        self.commit_point()
+        (self.rows(self.approver_employee) | self.rows(self.dept)).unlink()
+
     def as_admin(self, flow=None):
         return (flow or self.flow).with_user(self.admin)
 
@@ -314,9 +320,36 @@ class TestEngineFlows(OrgSyncCase):
         self.flow.write({"bpmn_file": base64.b64encode(GOOD_BPMN), "bpmn_filename": "p.bpmn"})
         self.assertEqual(self.flow._aiflow_bpmn_xml(), GOOD_BPMN.decode())
 
+    def test_an_uploaded_process_is_sent_after_the_people_it_names(self):
+        code = self.approver_employee.aiflow_code
+        xml = GOOD_BPMN.replace(
+            b'name="\xe5\xae\xa1\xe6\xa0\xb8"/>',
+            b'name="check"><potentialOwner><resourceAssignmentExpression><formalExpression>'
+            + f"user({code})".encode()
+            + b"</formalExpression></resourceAssignmentExpression></potentialOwner></userTask>",
+        )
+        self.assertIn(code.encode(), xml)
+        self.flow.write(
+            {
+                "bpmn_source": "uploaded",
+                "bpmn_file": base64.b64encode(xml),
+                "bpmn_filename": "p.bpmn",
+            }
+        )
+        self.never_synced()
+        self.as_admin().action_aiflow_engine_create()
+        self.deliver()
+        self.assertIsNotNone(self.aiflow_user(self.approver_employee))
+        self.assertIsNotNone(self.aiflow_dept(self.dept))
+        definition = self.sandbox.state["flows"]["PARTNER_APPROVAL"]["versions"]["1"]["definition"]
+        self.assertEqual(definition["bpmnXml"], xml.decode())
+        paths = [call["path"] for call in self.calls()]
+        self.assertLess(paths.index(USER_PATH), paths.index(CREATE_PATH))
+
     # ------------------------------------------------------------ aiflow
 
     def test_created_updated_and_published_in_aiflow(self):
+        self.never_synced()
         self.as_admin().action_aiflow_engine_create()
         self.deliver()
         # the approver's employee went first (user sync), then the flow
