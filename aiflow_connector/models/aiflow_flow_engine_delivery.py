@@ -289,6 +289,10 @@ for _source in (
         describe=_describe,
         key=engine_flow.form_key,
         priority=48,
+        # The stored DELETE of a deleted flow goes before a live form sync
+        # of a new flow given the same code in the meantime: in one group
+        # the two rows of one key would make one item, the older one.
+        fixed_priority=44,
         on_success=_form_synced,
     ),
 ):

@@ -463,6 +463,28 @@ class TestEngineFlows(OrgSyncCase):
         self.deliver()
         self.assertNotIn("COPY_FLOW", self.sandbox.state["forms"])
 
+    def test_a_flow_deleted_and_made_again_under_its_code_gets_its_form_back(self):
+        self.as_admin().action_aiflow_engine_create()
+        self.deliver()
+        values = {
+            "flow_code": "PARTNER_APPROVAL",
+            "title": "客户审批（重建）",
+            "mode": "engine",
+            "model_id": self.flow.model_id.id,
+            "step_ids": [(0, 0, {"name": "审批"})],
+            "form_field_ids": [(0, 0, {"field_id": self.field("res.partner", "email").id})],
+        }
+        self.flow.unlink()
+        again = self.env["aiflow.flow"].create(values)
+        self.as_admin(again).action_aiflow_engine_create()
+        self.deliver()  # the DELETE and the new CREATE in one run
+        kinds = [call["body"]["syncType"] for call in self.calls(FORM_PATH)]
+        self.assertEqual(kinds, ["CREATE", "DELETE", "CREATE"])
+        form = self.sandbox.state["forms"]["PARTNER_APPROVAL"]
+        self.assertEqual((form["status"], form["formName"]), ("active", "客户审批（重建）"))
+        self.assertEqual([c["name"] for c in form["formSchema"]["components"]], ["email"])
+        self.assertTrue(again.aiflow_form_synced)
+
     # ------------------------------------------------------------ modes and rights
 
     def test_engine_flows_need_no_task_center_fields_and_use_their_own_buttons(self):
