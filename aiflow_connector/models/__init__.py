@@ -14,6 +14,8 @@ from . import aiflow_flow
 from . import aiflow_flow_delivery
 from . import aiflow_flow_engine
 from . import aiflow_flow_form_field
+from . import aiflow_flow_step
+from . import aiflow_flow_engine_delivery
 from . import aiflow_order
 from . import aiflow_order_task
 from . import aiflow_order_log

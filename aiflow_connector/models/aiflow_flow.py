@@ -51,10 +51,11 @@ class AiflowFlow(models.Model):
         help="Documents of this model approved in Odoo appear in aiflow's task center.",
     )
     model = fields.Char(related="model_id.model", store=True, index=True, string="Model Name")
-    group_id = fields.Char(string="Group ID", required=True, help="aiflow group of the flow.")
-    manager_user_id = fields.Many2one("res.users", string="Flow Manager", required=True)
-    operation_user_id = fields.Many2one("res.users", string="Operation Owner", required=True)
-    config_user_id = fields.Many2one("res.users", string="Configuration Owner", required=True)
+    # Required for task-center flows only (aiflow_flow_engine.py checks it).
+    group_id = fields.Char(string="Group ID", help="aiflow group of the flow.")
+    manager_user_id = fields.Many2one("res.users", string="Flow Manager")
+    operation_user_id = fields.Many2one("res.users", string="Operation Owner")
+    config_user_id = fields.Many2one("res.users", string="Configuration Owner")
     creator_user_id = fields.Many2one(
         "res.users", string="Created By (aiflow)", required=True, default=lambda self: self.env.user
     )

@@ -5,10 +5,18 @@ from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..outbox import queries, sources
-from ..protocol import task_center
+from ..protocol import engine_flow, task_center
 from .aiflow_code_mixin import SYNC_STATES
 
-FLOW_ENDPOINTS = (task_center.FLOW_CREATE_THIRD_PARTY, task_center.FLOW_ONLINE_THIRD_PARTY)
+FLOW_ENDPOINTS = (
+    task_center.FLOW_CREATE_THIRD_PARTY,
+    task_center.FLOW_ONLINE_THIRD_PARTY,
+    # engine flows (aiflow_flow_engine_delivery.py)
+    engine_flow.FLOW_CREATE,
+    engine_flow.FLOW_UPDATE,
+    engine_flow.FLOW_PUBLISH,
+    engine_flow.FORM_SYNC,
+)
 
 
 class AiflowFlow(models.Model):
@@ -18,6 +26,10 @@ class AiflowFlow(models.Model):
         [
             (task_center.FLOW_CREATE_THIRD_PARTY, "Registration"),
             (task_center.FLOW_ONLINE_THIRD_PARTY, "Going online"),
+            (engine_flow.FLOW_CREATE, "Creation in the process engine"),
+            (engine_flow.FLOW_UPDATE, "Update in the process engine"),
+            (engine_flow.FLOW_PUBLISH, "Publication"),
+            (engine_flow.FORM_SYNC, "Form sync"),
         ],
         string="Last aiflow Call",
         compute="_compute_aiflow_call",
@@ -44,10 +56,22 @@ class AiflowFlow(models.Model):
         if not self.env.su and not self.env.user.has_group("base.group_system"):
             raise AccessError(self.env._("Only administrators can send flows to aiflow."))
 
+    def _aiflow_check_task_center(self):
+        for flow in self:
+            if flow.mode != "task_center":
+                raise UserError(
+                    self.env._(
+                        "Flow %(code)s runs in aiflow's process engine: create, update and "
+                        "publish it there instead.",
+                        code=flow.flow_code,
+                    )
+                )
+
     def action_aiflow_register(self):
         """Queue create_third_party; aiflow's flowVersion is stored when it
         accepts. The people and departments the flow names go first."""
         self._aiflow_check_admin()
+        self._aiflow_check_task_center()
         for flow in self:
             flow._aiflow_people()._aiflow_sync_unknown_employees()
             departments = flow.apply_department_ids | flow.manage_department_ids
@@ -58,6 +82,7 @@ class AiflowFlow(models.Model):
     def action_aiflow_go_online(self):
         """Queue online_third_party for the version aiflow gave."""
         self._aiflow_check_admin()
+        self._aiflow_check_task_center()
         for flow in self:
             if flow.state == "draft" or not flow.flow_version:
                 raise UserError(

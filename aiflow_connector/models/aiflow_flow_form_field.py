@@ -17,7 +17,6 @@ class AiflowFlowFormField(models.Model):
     model_id = fields.Many2one(related="flow_id.model_id")
     field_id = fields.Many2one(
         "ir.model.fields",
-        string="Field",
         required=True,
         ondelete="cascade",
         domain=f"[('model_id', '=', model_id), ('ttype', 'in', {list(FORM_TTYPES)!r})]",
@@ -50,3 +49,23 @@ class AiflowFlowFormField(models.Model):
                         type=field.ttype,
                     )
                 )
+
+    # The form aiflow holds follows its lines (added, removed, reordered,
+    # another field chosen).
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines.flow_id._aiflow_form_changed()
+        return lines
+
+    def write(self, vals):
+        flows = self.flow_id
+        result = super().write(vals)
+        (flows | self.flow_id)._aiflow_form_changed()
+        return result
+
+    def unlink(self):
+        flows = self.flow_id
+        result = super().unlink()
+        flows._aiflow_form_changed()
+        return result
