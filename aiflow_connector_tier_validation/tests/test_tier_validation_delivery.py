@@ -182,7 +182,7 @@ class TestTierValidationDelivery(TierValidationSteps, OrgSyncCase):
             [(t["taskStatus"], t["taskResult"]) for t in last["tasks"]],
             [("over", "pass"), ("over", "pass")],
         )
-        reviews = sale.review_ids.sorted("sequence", reverse=True)
+        reviews = sale.review_ids.sorted(lambda review: (review.reviewed_date, review.id))
         self.assertEqual(
             [t["handleTime"] for t in last["tasks"]],
             [to_wire(review.reviewed_date, ZONE) for review in reviews],
