@@ -25,3 +25,4 @@ from . import test_console_actions
 from . import test_console_browser
 from . import test_overview
 from . import test_webhooks
+from . import test_webhook_attacks
