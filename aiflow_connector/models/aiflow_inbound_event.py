@@ -146,26 +146,40 @@ class AiflowInboundEvent(models.Model):
         repeats or None). The unique index on the key decides."""
         vals = self._aiflow_stored_values(kind, raw, verdict)
         with closing(cursor_factory()) as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            if key:
-                event_id = self._aiflow_insert_keyed(cr, {**vals, "idempotency_key": key})
-                if event_id:
-                    cr.commit()
-                    return event_id, None
-                cr.commit()  # the next statements see the committed original
-                cr.execute("SELECT id FROM aiflow_inbound_event WHERE idempotency_key = %s", (key,))
-                original_id = cr.fetchone()[0]
-                vals.update(state="duplicate", duplicate_of_id=original_id)
-            else:
-                original_id = None
-            event = env[self._name].create(vals)
-            cr.commit()
-            return event.id, original_id
+            for _attempt in range(ATTEMPTS_ON_CONFLICT):
+                try:
+                    return self._aiflow_store_once(cr, vals, key)
+                except CONCURRENCY_ERRORS:
+                    # the original changed since this transaction began
+                    # (it was just applied): look again
+                    cr.rollback()
+        raise RuntimeError(f"aiflow event {key} could not be stored: constant conflicts")
 
     @api.model
-    def _aiflow_insert_keyed(self, cr, vals):
-        """INSERT ... ON CONFLICT DO NOTHING: the new row's id, or None when
-        an event with this key is stored (then nothing is written)."""
+    def _aiflow_store_once(self, cr, vals, key):
+        if not key:
+            event_id = self._aiflow_insert(cr, vals)
+            cr.commit()
+            return event_id, None
+        event_id = self._aiflow_insert(cr, {**vals, "idempotency_key": key}, keyed=True)
+        cr.commit()
+        if event_id:
+            return event_id, None
+        # the next statements see the committed original
+        cr.execute("SELECT id FROM aiflow_inbound_event WHERE idempotency_key = %s", (key,))
+        original_id = cr.fetchone()[0]
+        duplicate_id = self._aiflow_insert(
+            cr, {**vals, "state": "duplicate", "duplicate_of_id": original_id}
+        )
+        cr.commit()
+        return duplicate_id, original_id
+
+    @api.model
+    def _aiflow_insert(self, cr, vals, keyed=False):
+        """INSERT one row (ON CONFLICT DO NOTHING on the key when ``keyed``):
+        its id, or None when an event with this key is stored. SQL of its
+        own, as the conflicts it meets are expected and retried, not errors
+        to log."""
         now = fields.Datetime.now()
         vals = {
             **vals,
@@ -178,11 +192,12 @@ class AiflowInboundEvent(models.Model):
         columns = list(vals)
         cr.execute(
             SQL(
-                "INSERT INTO aiflow_inbound_event (%s) VALUES %s "
-                "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+                "INSERT INTO aiflow_inbound_event (%s) VALUES %s %s RETURNING id",
                 SQL(", ").join(SQL.identifier(column) for column in columns),
                 tuple(vals[column] for column in columns),
-            )
+                SQL("ON CONFLICT (idempotency_key) DO NOTHING") if keyed else SQL(""),
+            ),
+            log_exceptions=False,
         )
         row = cr.fetchone()
         return row[0] if row else None
@@ -199,9 +214,8 @@ class AiflowInboundEvent(models.Model):
             "state": "received" if verdict.valid else "invalid",
             "answer_status": verdict.status,
             "attempts": 0,
+            "error": None if verdict.valid else verdict.msg,
         }
-        if not verdict.valid:
-            vals["error"] = verdict.msg
         if verdict.valid:
             vals.update(
                 aiflow_order_ref=str(payload["orderId"]),
