@@ -154,9 +154,20 @@ def parse_body(raw):
     except (ValueError, RecursionError) as exc:
         raise ValueError(f"body is not valid JSON: {_short(str(exc))}") from None
     if not isinstance(value, dict):
-        kind = "an array" if isinstance(value, list) else f"a {type(value).__name__}"
-        raise ValueError(f"body must be a JSON object, not {kind}")
+        raise ValueError(f"body must be a JSON object, not {_json_kind(value)}")
     return value
+
+
+def _json_kind(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array"
 
 
 def _short(text, limit=200):
