@@ -1,4 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# pylint: disable=invalid-commit
+# (events are stored and applied on cursors of their own, never the caller's
+# transaction: storing must be committed before applying, whatever follows)
 """What aiflow pushed to Odoo's webhooks, stored before it is applied.
 
 Every correctly signed request becomes one row, committed on a cursor of its
@@ -53,6 +56,14 @@ LOCK_NAMESPACE = 0x41494657  # 'AIFW'
 SHOWN_BODY = 200_000
 
 
+def _pretty(text):
+    """JSON indented for reading; anything else as received."""
+    try:
+        return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+    except (ValueError, RecursionError):
+        return text
+
+
 class InboundEventError(Exception):
     """An event that cannot be applied now; the message is for the admin."""
 
@@ -78,13 +89,9 @@ class AiflowInboundEvent(models.Model):
     raw_body = fields.Text(readonly=True, help="The request body exactly as received.")
     body_pretty = fields.Text(string="Body", compute="_compute_body_pretty")
     error = fields.Text(readonly=True)
-    answer_status = fields.Integer(
-        string="Answer Status", readonly=True, help="The status Odoo answered aiflow."
-    )
+    answer_status = fields.Integer(readonly=True, help="The status Odoo answered aiflow.")
     idempotency_key = fields.Char(readonly=True, copy=False, index=True)
-    duplicate_of_id = fields.Many2one(
-        "aiflow.inbound.event", string="Duplicate Of", readonly=True, ondelete="set null"
-    )
+    duplicate_of_id = fields.Many2one("aiflow.inbound.event", readonly=True, ondelete="set null")
     action = fields.Selection(ACTIONS, readonly=True)
     aiflow_order_ref = fields.Char(
         string="aiflow Order ID", readonly=True, index=True, help="orderId (a Long) as sent."
@@ -93,13 +100,11 @@ class AiflowInboundEvent(models.Model):
     task_key = fields.Char(string="Task ID", readonly=True)
     task_name = fields.Char(readonly=True)
     handler_code = fields.Char(readonly=True, help="handlerUserCode as sent.")
-    handler_id = fields.Many2one("res.users", string="Handler", readonly=True)
+    handler_id = fields.Many2one("res.users", readonly=True)
     handle_time = fields.Datetime(string="Handled On", readonly=True)
     order_id = fields.Many2one("aiflow.order", readonly=True, index=True, ondelete="set null")
     res_model = fields.Char(string="Document Model", readonly=True)
-    res_id = fields.Many2oneReference(
-        string="Document ID", model_field="res_model", readonly=True
-    )
+    res_id = fields.Many2oneReference(string="Document ID", model_field="res_model", readonly=True)
     display_label = fields.Char(compute="_compute_display_label")
 
     _sql_constraints = [
@@ -120,12 +125,7 @@ class AiflowInboundEvent(models.Model):
     @api.depends("raw_body")
     def _compute_body_pretty(self):
         for event in self:
-            text = event.raw_body or ""
-            try:
-                text = json.dumps(json.loads(text), ensure_ascii=False, indent=2)
-            except ValueError:
-                pass  # shown as received
-            event.body_pretty = text[:SHOWN_BODY]
+            event.body_pretty = _pretty(event.raw_body or "")[:SHOWN_BODY]
 
     # ------------------------------------------------------------------
     # receiving (called by the controller, each step on a cursor of its own)
@@ -234,9 +234,7 @@ class AiflowInboundEvent(models.Model):
         time (a session lock), each in a transaction begun once the lock is
         held, so it sees what the previous one did."""
         with closing(cursor_factory()) as cr:
-            cr.execute(
-                "SELECT business_key FROM aiflow_inbound_event WHERE id = %s", (event_id,)
-            )
+            cr.execute("SELECT business_key FROM aiflow_inbound_event WHERE id = %s", (event_id,))
             lock = (LOCK_NAMESPACE, cr.fetchone()[0] or "")
             cr.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
             try:

@@ -179,7 +179,10 @@ class TestWebhookAttacks(WebhookCase):
     def test_signature_not_hex(self):
         before = self.stored()
         raw = json.dumps(EVENT).encode()
-        headers = {"Content-Type": "application/json", "A-Signature": "签名".encode() * 16 + b"\xff"}
+        headers = {
+            "Content-Type": "application/json",
+            "A-Signature": "签名".encode() * 16 + b"\xff",
+        }
         response = self.post(WORKFLOW_PATH, raw, headers)
         self.assertRefusedUnstored(response, 403, -4002, "签名验证失败", before)
 

@@ -4,7 +4,7 @@ HTTP server: stored, applied once, and visible in the console."""
 
 from datetime import datetime
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import WebhookCase
@@ -54,9 +54,9 @@ class TestWorkflowEvents(WebhookCase):
         return self.order_of(key)
 
     def test_start_creates_document_and_engine_order(self):
-        order = self.start(formData={**start_event()["formData"], "parent_id": str(
-            self.company_partner.id
-        )})
+        order = self.start(
+            formData={**start_event()["formData"], "parent_id": str(self.company_partner.id)}
+        )
         self.assertEqual(len(order), 1)
         self.assertEqual(order.flow_id, self.flow)
         self.assertEqual(order.aiflow_order_ref, "9000000001")  # a Long, beyond 32 bits
@@ -96,9 +96,7 @@ class TestWorkflowEvents(WebhookCase):
         self.assertEqual(len(order.inbound_event_ids), 2)
 
     def test_flow_found_by_process_variable(self):
-        result = self.push(
-            start_event(key="contract 7", processVariables={"flowCode": "PARTNER"})
-        )
+        result = self.push(start_event(key="contract 7", processVariables={"flowCode": "PARTNER"}))
         self.assertEnvelope(result, 200, 0)
         self.assertEqual(self.order_of("contract 7").flow_id, self.flow)
 
@@ -112,7 +110,9 @@ class TestWorkflowEvents(WebhookCase):
     def test_complete_approves_and_runs_effect(self):
         order = self.start()
         partner = order._aiflow_document()
-        result = self.push(end_event("COMPLETE", handlerUserCode=self.approver_employee.aiflow_code))
+        result = self.push(
+            end_event("COMPLETE", handlerUserCode=self.approver_employee.aiflow_code)
+        )
         self.assertEnvelope(result, 200, 0, "success")
         self.assertEqual((order.status, order.result), ("over", "pass"))
         self.assertEqual(partner.function, "Approved")
@@ -140,9 +140,7 @@ class TestWorkflowEvents(WebhookCase):
 
     def test_wrong_order_id_is_refused(self):
         self.start()
-        body = self.assertEnvelope(
-            self.push(end_event("COMPLETE", order_id=777)), 200, -1024
-        )
+        body = self.assertEnvelope(self.push(end_event("COMPLETE", order_id=777)), 200, -1024)
         self.assertIn("777", body["msg"])
         self.assertEqual(self.order_of("PARTNER-001").status, "ing")
 
@@ -192,7 +190,9 @@ class TestUnknownKeyAndRerun(WebhookCase):
         )
         self.assertIn("PARTNER-LATE", body["msg"])
         event = self.env["aiflow.inbound.event"].browse(body["data"]["eventId"])
-        self.assertEqual((event.state, event.kind, event.action), ("failed", "workflow", "COMPLETE"))
+        self.assertEqual(
+            (event.state, event.kind, event.action), ("failed", "workflow", "COMPLETE")
+        )
         self.assertIn('"PARTNER-LATE"', event.raw_body)
         self.assertIn('"businessKey": "PARTNER-LATE"', event.body_pretty)
         # the cause is fixed: the process is started, then the admin re-runs
@@ -221,7 +221,7 @@ class TestUnknownKeyAndRerun(WebhookCase):
                 "groups_id": [(6, 0, [self.env.ref("aiflow_connector.group_aiflow_operator").id])],
             }
         )
-        with self.assertRaises(Exception):  # AccessError
+        with self.assertRaises(AccessError):
             failed.with_user(operator).action_aiflow_rerun()
         self.assertEqual(failed.state, "failed")
 
@@ -229,7 +229,8 @@ class TestUnknownKeyAndRerun(WebhookCase):
         self.env["ir.config_parameter"].sudo().set_param("web.base.url", "https://erp.example.com")
         settings = self.env["res.config.settings"].with_user(self.admin).create({})
         self.assertEqual(
-            settings.aiflow_url_workflow_receive, "https://erp.example.com/odoo/api/workflow/receive"
+            settings.aiflow_url_workflow_receive,
+            "https://erp.example.com/odoo/api/workflow/receive",
         )
         self.assertEqual(
             settings.aiflow_url_approval_log,
@@ -354,8 +355,11 @@ class TestApprovalLogs(WebhookCase):
         again = self.push_logs(self.logs(first))
         self.assertTrue(self.assertEnvelope(again, 200, 0)["data"]["duplicate"])
         unknown = self.line(
-            task="T-CEO", result="TRANSFERRED", time="2025-01-24 17:00:00",
-            handlerUserCode="ceo-not-in-odoo", handleComment=None,
+            task="T-CEO",
+            result="TRANSFERRED",
+            time="2025-01-24 17:00:00",
+            handlerUserCode="ceo-not-in-odoo",
+            handleComment=None,
         )
         # the same line again inside a later, longer list
         self.assertEnvelope(self.push_logs(self.logs(first, unknown)), 200, 0)
