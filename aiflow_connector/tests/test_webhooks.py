@@ -5,7 +5,7 @@ HTTP server: stored, applied once, and visible in the console."""
 from datetime import datetime
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import WebhookCase
 
@@ -224,6 +224,31 @@ class TestUnknownKeyAndRerun(WebhookCase):
         with self.assertRaises(AccessError):
             failed.with_user(operator).action_aiflow_rerun()
         self.assertEqual(failed.state, "failed")
+
+    def test_console_views_load_for_operator(self):
+        self.push(end_event("COMPLETE", key="PARTNER-NONE"))
+        operator = new_test_user(
+            self.env, login="eng_console", groups="aiflow_connector.group_aiflow_operator"
+        )
+        action = self.env.ref("aiflow_connector.aiflow_inbound_event_action")
+        menu = self.env.ref("aiflow_connector.aiflow_inbound_event_menu")
+        self.assertEqual(menu.action, action)
+        Event = self.env["aiflow.inbound.event"].with_user(operator)
+        views = Event.get_views([(False, "list"), (False, "form"), (False, "search")])
+        # only administrators are offered Re-run
+        self.assertNotIn("action_aiflow_rerun", views["views"]["form"]["arch"])
+        admin_views = (
+            self.env["aiflow.inbound.event"]
+            .with_user(self.admin)
+            .get_views([(False, "list"), (False, "form")])
+        )
+        self.assertIn("action_aiflow_rerun", admin_views["views"]["form"]["arch"])
+        self.assertIn("action_aiflow_rerun", admin_views["views"]["list"]["arch"])
+        event = Event.search([("business_key", "=", "PARTNER-NONE")])
+        self.assertEqual(event.state, "failed")
+        self.assertIn("PARTNER-NONE", event.body_pretty)
+        with self.assertRaises(AccessError):
+            event.action_aiflow_rerun()
 
     def test_settings_show_webhook_urls(self):
         self.env["ir.config_parameter"].sudo().set_param("web.base.url", "https://erp.example.com")
