@@ -154,6 +154,24 @@ class AiflowInboundEvent(models.Model):
             vals["handle_time"] = handle_time
         return vals
 
+    def _aiflow_failure_context(self, payload):
+        """What a failed event can still say: its handler and time, and the
+        order (and document) its businessKey names, if any."""
+        vals = {}
+        if self.kind == webhook.WORKFLOW:
+            tz_name = aiflow_settings.of_env(self.env).timezone
+            handler = self._aiflow_user_of_code(payload.get("handlerUserCode"))
+            vals["handler_id"] = handler.id or False
+            vals["handle_time"] = self._aiflow_handle_time(payload.get("handleTime"), tz_name)
+        order = (
+            self.env["aiflow.order"]
+            .sudo()
+            .search([("business_key", "=", payload["businessKey"])], limit=1)
+        )
+        if order:
+            vals.update(order_id=order.id, res_model=order.res_model, res_id=order.res_id)
+        return vals
+
     # ------------------------------------------------------------------
     # workflow events
 

@@ -138,7 +138,16 @@ class AiflowInboundEvent(models.Model):
         event_id, original_id = self._aiflow_store(cursor_factory, kind, raw, verdict, key)
         if not verdict.valid:
             return verdict
-        return self._aiflow_process(cursor_factory, original_id or event_id)
+        answer = self._aiflow_process(cursor_factory, original_id or event_id)
+        if original_id and answer.status != webhook.STATUS_OK:
+            # a delivery that re-applied a failed original failed again
+            with closing(cursor_factory()) as cr:
+                cr.execute(
+                    "UPDATE aiflow_inbound_event SET answer_status = %s WHERE id = %s",
+                    (answer.status, event_id),
+                )
+                cr.commit()
+        return answer
 
     @api.model
     def _aiflow_store(self, cursor_factory, kind, raw, verdict, key):
@@ -304,15 +313,16 @@ class AiflowInboundEvent(models.Model):
             # an effect (a server action) or a model rule failed: kept on the
             # event for the admin; the traceback goes to the server log only
             _logger.exception("aiflow event %s could not be applied", event.id)
-            error = event.env._(
-                "Applying the event failed: %(error)s", error=f"{type(exc).__name__}: {exc}"
-            )
+            detail = f"{type(exc).__name__}: {exc}"
+            error = event.env._("Applying the event failed: %(error)s", error=detail)
         vals = {"attempts": event.attempts + 1}
         if error is None:
             vals.update(touched, state="applied", error=False, applied_at=fields.Datetime.now())
             vals["answer_status"] = webhook.STATUS_OK
         else:
             vals.update(state="failed", error=error, answer_status=webhook.STATUS_GENERAL)
+            # still on the order's timeline when the order is known
+            vals.update(event._aiflow_failure_context(payload))
         event.write(vals)
 
     # ------------------------------------------------------------------

@@ -168,10 +168,20 @@ class TestWorkflowEvents(WebhookCase):
         self.assertEqual(order.status, "ing")  # nothing half-done
         event = self.env["aiflow.inbound.event"].browse(body["data"]["eventId"])
         self.assertEqual(event.state, "failed")
+        # on the order's timeline even though it failed
+        self.assertEqual(event.order_id, order)
+        self.assertEqual(event.handle_time, datetime(2025, 1, 25, 1, 0))
+        self.assertEqual(event.answer_status, -1024)
+        # aiflow retries (-1024): the delivery applies the failed event again
+        again = self.assertEnvelope(self.push(end_event("COMPLETE")), 200, -1024)
+        self.assertEqual(again["data"]["eventId"], event.id)
+        self.assertEqual(event.attempts, 2)
+        retry = self.events(business_key="PARTNER-001", action="COMPLETE")[-1]
+        self.assertEqual((retry.state, retry.answer_status), ("duplicate", -1024))
         action.code = code
         event.with_user(self.admin).action_aiflow_rerun()
         self.assertEqual(event.state, "applied")
-        self.assertEqual(event.attempts, 2)
+        self.assertEqual(event.attempts, 3)
         self.assertEqual(order.result, "pass")
         self.assertEqual(order._aiflow_document().function, "Approved")
 
