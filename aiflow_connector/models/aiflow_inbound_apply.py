@@ -5,7 +5,7 @@
   sends it, else the businessKey's ``<FLOWCODE>-`` prefix (the longest
   engine-mode flow code that prefixes it).
 * START: an order already holding the businessKey is that process (it is
-  linked, and nothing else changes); otherwise the document is created from
+  linked, and nothing else changes; its flow is the order's); otherwise the document is created from
   formData through the flow's form fields, and an engine-mode order holding
   aiflow's orderId and the businessKey is opened for it.
 * COMPLETE / REJECT / CANCEL: the order holding the businessKey ends
@@ -186,26 +186,27 @@ class AiflowInboundEvent(models.Model):
         return self._aiflow_touched(order, handler, when)
 
     def _aiflow_start(self, payload, handler, tz_name):
-        flow = self._aiflow_flow_of(payload)
         key = payload["businessKey"]
         aiflow_id = str(payload["orderId"])
         Order = self.env["aiflow.order"].sudo()
-        order = Order.search([("business_key", "=", key)], limit=1)
-        if order:  # this process is known: link it
-            if order.flow_id != flow:
+        if Order.search_count([("business_key", "=", key)]):
+            # this process is known (e.g. its order was opened from Odoo): link it
+            order = self._aiflow_order_of(payload)
+            named = webhook.flow_code_of(payload, ())  # an explicit flowCode only
+            if named and named != order.flow_id.flow_code:
                 _fail(
                     self.env._(
                         "businessKey %(key)s belongs to flow %(other)s, not %(code)s.",
                         key=key,
                         other=order.flow_id.flow_code,
-                        code=flow.flow_code,
+                        code=named,
                     )
                 )
-            order = self._aiflow_order_of(payload)
             self._aiflow_document_of(order)
             if not order.aiflow_order_ref:
                 order.aiflow_order_ref = aiflow_id
             return order
+        flow = self._aiflow_flow_of(payload)
         other = Order.search([("aiflow_order_ref", "=", aiflow_id)], limit=1)
         if other:
             _fail(

@@ -95,6 +95,27 @@ class TestWorkflowEvents(WebhookCase):
         self.assertEqual(self.env["res.partner"].search_count([("ref", "=", "SUP-42")]), 1)
         self.assertEqual(len(order.inbound_event_ids), 2)
 
+    def test_start_links_order_opened_from_odoo(self):
+        partner = self.env["res.partner"].create({"name": "Opened in Odoo"})
+        order = self.env["aiflow.order"].create(
+            {
+                "flow_id": self.flow.id,
+                "business_key": "odoo-side-key-1",
+                "res_model": "res.partner",
+                "res_id": partner.id,
+                "initiator_id": self.approver.id,
+            }
+        )
+        refused = start_event(key="odoo-side-key-1", processVariables={"flowCode": "LEAVE"})
+        self.assertEnvelope(self.push(refused), 200, -1024, "businessKey odoo-side-key-1")
+        self.assertFalse(order.aiflow_order_ref)
+        self.assertEnvelope(self.push(start_event(key="odoo-side-key-1", order_id=77)), 200, 0)
+        self.assertEqual(order.aiflow_order_ref, "77")
+        self.assertEqual(
+            order.inbound_event_ids.filtered(lambda e: e.state == "applied").res_id, partner.id
+        )
+        self.assertEqual(self.env["res.partner"].search_count([("ref", "=", "SUP-42")]), 0)
+
     def test_flow_found_by_process_variable(self):
         result = self.push(start_event(key="contract 7", processVariables={"flowCode": "PARTNER"}))
         self.assertEnvelope(result, 200, 0)
