@@ -208,6 +208,14 @@ class TestWebhookAttacks(WebhookCase):
         response = self.send_signed(WORKFLOW_PATH, raw, None)
         self.assertStoredInvalid(response, "Content-Type")
 
+    def test_form_content_type_cannot_be_verified(self):
+        # Odoo parses a form body before any route runs, so its raw bytes
+        # are gone: the signature cannot match, and nothing is stored
+        before = self.stored()
+        raw = json.dumps(EVENT).encode()
+        response = self.send_signed(WORKFLOW_PATH, raw, "application/x-www-form-urlencoded")
+        self.assertRefusedUnstored(response, 403, -4002, "签名验证失败", before)
+
     def test_content_type_with_charset(self):
         raw = json.dumps(EVENT).encode()
         response = self.send_signed(WORKFLOW_PATH, raw, "Application/JSON; charset=utf-8")
