@@ -72,7 +72,7 @@ class AiflowInboundEvent(models.Model):
     _name = "aiflow.inbound.event"
     _description = "aiflow Received Event"
     _order = "id desc"
-    _rec_name = "display_label"
+    _rec_names_search = ["business_key", "aiflow_order_ref"]
 
     kind = fields.Selection(KINDS, required=True, readonly=True)
     state = fields.Selection(STATES, default="received", required=True, readonly=True, index=True)
@@ -105,7 +105,6 @@ class AiflowInboundEvent(models.Model):
     order_id = fields.Many2one("aiflow.order", readonly=True, index=True, ondelete="set null")
     res_model = fields.Char(string="Document Model", readonly=True)
     res_id = fields.Many2oneReference(string="Document ID", model_field="res_model", readonly=True)
-    display_label = fields.Char(compute="_compute_display_label")
 
     _sql_constraints = [
         (
@@ -116,11 +115,11 @@ class AiflowInboundEvent(models.Model):
     ]
 
     @api.depends("kind", "action", "business_key")
-    def _compute_display_label(self):
+    def _compute_display_name(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for event in self:
             parts = [event.action or kinds.get(event.kind) or "", event.business_key or ""]
-            event.display_label = " ".join(p for p in parts if p) or f"#{event.id}"
+            event.display_name = " ".join(p for p in parts if p) or f"#{event.id}"
 
     @api.depends("raw_body")
     def _compute_body_pretty(self):
