@@ -9,8 +9,10 @@ own before anything is applied, so that no failure of the application can
 lose it. A valid event carries an idempotency key (``protocol/webhook.py``);
 the unique index on it decides, between any number of workers, which row is
 *the* event: a second delivery is stored as a duplicate pointing to it and
-the event is applied at most once (the row lock taken while applying makes
-a concurrent delivery wait for the outcome). The rules of applying are in
+the event is applied at most once. Events of one businessKey are applied one
+at a time (a PostgreSQL advisory lock on the businessKey, then the event's
+row lock), each in a transaction begun once the lock is held: a concurrent
+delivery waits for the outcome and sees it. The rules of applying are in
 ``aiflow_inbound_apply.py``.
 """
 
