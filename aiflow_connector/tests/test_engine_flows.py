@@ -12,7 +12,7 @@ from odoo.tests import tagged
 
 from odoo.addons.aiflow_connector.protocol import bpmn
 
-from .common import USER_PATH, EngineFlowFixtures, OrgSyncCase
+from .common import USER_PATH, EngineDefinitionFixtures, OrgSyncCase
 
 CREATE_PATH = "/aflow/api/flow/create"
 UPDATE_PATH = "/aflow/api/flow/update"
@@ -43,7 +43,7 @@ BOMB = b"""<?xml version="1.0"?>
 
 
 @tagged("post_install", "-at_install")
-class TestEngineFlows(EngineFlowFixtures, OrgSyncCase):
+class TestEngineFlows(EngineDefinitionFixtures, OrgSyncCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -7,11 +7,11 @@ from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.aiflow_connector.protocol.form_schema import MANY2ONE_OPTION_CAP
 
-from .common import PARTNER_FIELDS, EngineFlowFixtures
+from .common import PARTNER_FIELDS, EngineDefinitionFixtures
 
 
 @tagged("post_install", "-at_install")
-class TestEngineFormSchema(EngineFlowFixtures, TransactionCase):
+class TestEngineFormSchema(EngineDefinitionFixtures, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
