@@ -11,7 +11,6 @@ from odoo.addons.aiflow_connector.protocol.wire_time import to_wire
 from .common import ZONE, TierValidationSteps
 
 
-
 @tagged("post_install", "-at_install")
 class TestTierValidationOrders(TierValidationSteps, TransactionCase):
     @classmethod

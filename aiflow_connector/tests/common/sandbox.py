@@ -12,8 +12,8 @@ from odoo import sql_db
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tests.common import _super_send, get_db_name
 
-from odoo.addons.aiflow_connector.protocol.signing import Credential
-from odoo.addons.aiflow_connector.sandbox.server import SandboxServer
+from ...protocol.signing import Credential
+from ...sandbox.server import SandboxServer
 
 PREFIX = "aiflow_connector."
 DEPARTMENT_SYNC_PATH = "/aflow/api/sys/sync/department"

@@ -4,8 +4,7 @@
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user
 
-from odoo.addons.aiflow_connector.protocol.signing import SIGNATURE_HEADER, Credential, Signer
-
+from ...protocol.signing import SIGNATURE_HEADER, Credential, Signer
 from .oauth2 import PASSWORD
 from .sandbox import SECRET, AiflowSandboxMixin
 
