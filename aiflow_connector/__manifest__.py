@@ -4,8 +4,9 @@
     "name": "aiflow Connector",
     "summary": "Departments and employees synced to the aiflow process center through "
     "a reliable outbox; single sign-on to aiflow with Odoo accounts; Odoo approvals "
-    "as to-dos in aiflow's task center",
-    "version": "18.0.1.0.0",
+    "as to-dos in aiflow's task center; engine-mode flows defined in Odoo and driven by "
+    "aiflow's signed webhooks",
+    "version": "18.0.1.1.0",
     "category": "Human Resources",
     "website": "https://github.com/aiflow-connector/aiflow_connector",
     "author": "aiflow_connector authors",
