@@ -48,6 +48,47 @@ if not env["aiflow.flow"].search([("flow_code", "=", "DEPT_CHANGE")]):
         }
     )
     flow.action_aiflow_register()
+# An engine-mode flow on contacts: aiflow runs its process, Odoo holds the
+# contact. Created in the sandbox by the worker; the README shows how to make
+# the sandbox start and end a process (/sandbox/push/workflow).
+if not env["aiflow.flow"].search([("flow_code", "=", "PARTNER_REVIEW")]):
+    admin = env.ref("base.user_admin")
+    partner_model = env["ir.model"]._get_id("res.partner")
+
+    def effect(name, code):
+        return env["ir.actions.server"].create(
+            {"name": name, "model_id": partner_model, "state": "code", "code": code}
+        )
+
+    engine_flow = env["aiflow.flow"].create(
+        {
+            "flow_code": "PARTNER_REVIEW",
+            "title": "客户准入审批",
+            "mode": "engine",
+            "model_id": partner_model,
+            "update_desc": "初始版本",
+            "step_ids": [
+                (0, 0, {"name": "销售经理审批", "user_ids": [(6, 0, admin.ids)]}),
+                (0, 0, {"name": "财务审批", "user_ids": [(6, 0, admin.ids)]}),
+            ],
+            "effect_pass_action_id": effect(
+                "aiflow: contact approved", "record.write({'function': '已准入'})"
+            ).id,
+            "effect_reject_action_id": effect(
+                "aiflow: contact rejected", "record.write({'function': '未准入'})"
+            ).id,
+            "effect_cancel_action_id": effect(
+                "aiflow: contact withdrawn", "record.action_archive()"
+            ).id,
+        }
+    )
+    engine_flow.form_field_ids = [
+        (0, 0, {"sequence": n, "field_id": env["ir.model.fields"]._get("res.partner", name).id})
+        for n, name in enumerate(
+            ("name", "is_company", "phone", "email", "type", "country_id", "comment")
+        )
+    ]
+    engine_flow.action_aiflow_engine_create()
 # Chinese is installed with its translations, so that a user (or the
 # screenshot script) can switch to it.
 chinese = env["res.lang"]._activate_lang("zh_CN")
