@@ -24,3 +24,4 @@ from . import test_sync_state
 from . import test_console_actions
 from . import test_console_browser
 from . import test_overview
+from . import test_openapi_description
