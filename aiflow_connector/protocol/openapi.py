@@ -135,6 +135,11 @@ def _webhook_schemas():
             {"type": "string", "minLength": 1, "description": "Why it cannot be applied now."},
             {"type": "object", "required": ["eventId"], "properties": {"eventId": event_id}},
         ),
+        "NotStored": _envelope(
+            STATUS_GENERAL,
+            {"type": "string", "minLength": 1},
+            {"type": "null", "description": "Nothing was stored: send the event again."},
+        ),
         "Rejected": _envelope(STATUS_INVALID, {"type": "string", "minLength": 1}),
         "SignatureFailed": _envelope(STATUS_INVALID, {"const": SIGNATURE_FAILED}),
         "MethodNotAllowed": _envelope(STATUS_UNSUPPORTED, {"type": "string", "minLength": 1}),
@@ -145,12 +150,14 @@ def _webhook_responses():
     return {
         "WebhookAccepted": {
             "description": (
-                "Valid and correctly signed: applied (`status` 0; `duplicate` when it "
-                "was applied before) or stored but not applicable now (`status` -1024, "
-                "`msg` says why; an administrator can re-run it)."
+                "Correctly signed: applied (`status` 0; `duplicate` when it was "
+                "applied before); stored but not applicable now (`status` -1024, `msg` "
+                "says why, an administrator can re-run it); or, when Odoo could not "
+                "check the signature or store the event, -1024 with `data` null (send "
+                "it again)."
             ),
             "content": _json_content(
-                {"oneOf": [_ref("Applied"), _ref("NotApplied")]},
+                {"oneOf": [_ref("Applied"), _ref("NotApplied"), _ref("NotStored")]},
                 {"status": 0, "msg": "success", "data": {"success": True, "eventId": 42}},
             ),
         },
