@@ -29,6 +29,7 @@
         "views/aiflow_flow_views.xml",
         "views/aiflow_order_views.xml",
         "views/aiflow_task_center_menus.xml",
+        "views/aiflow_inbound_event_views.xml",
         "views/aiflow_flow_page_templates.xml",
     ],
     "post_init_hook": "post_init_hook",

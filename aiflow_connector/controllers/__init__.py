@@ -1,2 +1,3 @@
 from . import oauth2
 from . import task_center
+from . import workflow_webhooks

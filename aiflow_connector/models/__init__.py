@@ -18,3 +18,6 @@ from . import aiflow_order
 from . import aiflow_order_task
 from . import aiflow_order_log
 from . import aiflow_overview
+from . import aiflow_order_engine
+from . import aiflow_inbound_event
+from . import aiflow_inbound_apply

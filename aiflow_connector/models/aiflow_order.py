@@ -95,6 +95,10 @@ class AiflowOrder(models.Model):
         transaction commits (once, whatever the number of changes)."""
         if not self or self.env.context.get("aiflow_no_sync"):
             return
+        # aiflow owns the orders of engine-mode flows: nothing is sent back
+        self -= self._aiflow_engine_orders()
+        if not self:
+            return
         self.env["aiflow.outbox"]._aiflow_enqueue(task_center.ORDER_TASK_SYNC, self)
         precommit = self.env.cr.precommit
         queued = precommit.data.get(PEOPLE_KEY)

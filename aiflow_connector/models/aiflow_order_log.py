@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from .. import settings as aiflow_settings
 from ..outbox import sources
@@ -18,18 +18,50 @@ class AiflowOrderLog(models.Model):
     _order = "handle_time, id"
 
     order_id = fields.Many2one("aiflow.order", required=True, ondelete="cascade", index=True)
-    task_id = fields.Many2one("aiflow.order.task", required=True, ondelete="cascade")
-    handler_id = fields.Many2one("res.users", string="Reviewer", required=True)
-    result = fields.Selection(LOG_RESULTS, required=True)
+    # Lines received from aiflow (engine mode) name tasks Odoo has no record
+    # of and may name people it does not know: their task, handler and result
+    # are then kept as aiflow sent them (task_key, handler_code, result_text).
+    task_id = fields.Many2one("aiflow.order.task", ondelete="cascade")
+    handler_id = fields.Many2one("res.users", string="Reviewer")
+    result = fields.Selection(LOG_RESULTS)
     comment = fields.Text()
     handle_time = fields.Datetime(string="Decided On", required=True)
+    task_key = fields.Char(string="aiflow Task ID", readonly=True)
+    task_name = fields.Char(readonly=True)
+    handler_code = fields.Char(string="Handler Code", readonly=True)
+    result_text = fields.Char(string="Result Sent", readonly=True)
+    # identity of a received line (protocol.webhook.log_line_key)
+    inbound_key = fields.Char(readonly=True, copy=False)
+
+    _sql_constraints = [
+        (
+            "inbound_key_unique",
+            "unique(order_id, inbound_key)",
+            "This approval log line was already received.",
+        ),
+    ]
+
+    @api.constrains("task_id", "task_key", "handler_id", "handler_code", "result", "result_text")
+    def _check_named(self):
+        # a line always says which task, who and what, by record or by code
+        for line in self:
+            if not (
+                (line.task_id or line.task_key)
+                and (line.handler_id or line.handler_code)
+                and (line.result or line.result_text)
+            ):
+                raise ValidationError(
+                    self.env._("An approval log line needs its task, its handler and a result.")
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
-        if not self.env.context.get("aiflow_no_sync"):
-            lines.handler_id._aiflow_sync_unknown_employees()
-            self.env["aiflow.outbox"]._aiflow_enqueue(task_center.APPROVAL_LOG_SYNC, lines)
+        # lines of engine-mode orders came from aiflow: nothing is sent back
+        outbound = lines - lines.filtered(lambda line: line.order_id._aiflow_engine_orders())
+        if outbound and not self.env.context.get("aiflow_no_sync"):
+            outbound.handler_id._aiflow_sync_unknown_employees()
+            self.env["aiflow.outbox"]._aiflow_enqueue(task_center.APPROVAL_LOG_SYNC, outbound)
         return lines
 
     def write(self, vals):

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..protocol import base_url as base_url_rules
+from ..protocol import webhook
 from ..protocol.signing import METHOD_BUILTIN, METHOD_SDK, vendor_sdk_error
 from ..settings import BY_NAME
 
@@ -25,6 +26,8 @@ ODOO_ENDPOINT_PATHS = {
     "aiflow_url_oauth_authorize": "/odoo/api/oauth2/authorize",
     "aiflow_url_oauth_token": "/odoo/api/oauth2/token",
     "aiflow_url_oauth_userinfo": "/odoo/api/oauth2/userinfo",
+    "aiflow_url_workflow_receive": webhook.PATHS[webhook.WORKFLOW],
+    "aiflow_url_approval_log": webhook.PATHS[webhook.APPROVAL_LOG],
 }
 
 # field, parameter, lowest, highest (None: no limit), as declared.
@@ -215,6 +218,14 @@ class ResConfigSettings(models.TransientModel):
     )
     aiflow_url_oauth_userinfo = fields.Char(
         string="User Info Endpoint",
+        compute="_compute_aiflow_odoo_urls",
+    )
+    aiflow_url_workflow_receive = fields.Char(
+        string="Workflow Events Webhook",
+        compute="_compute_aiflow_odoo_urls",
+    )
+    aiflow_url_approval_log = fields.Char(
+        string="Approval Logs Webhook",
         compute="_compute_aiflow_odoo_urls",
     )
 

@@ -25,3 +25,6 @@ from . import test_console_actions
 from . import test_console_browser
 from . import test_overview
 from . import test_openapi_description
+from . import test_webhooks
+from . import test_webhook_attacks
+from . import test_webhook_concurrency

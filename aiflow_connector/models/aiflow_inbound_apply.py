@@ -1,0 +1,330 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""How a received event changes Odoo (DESIGN.md, "Approvals").
+
+* How an event finds its flow: ``processVariables.flowCode`` when aiflow
+  sends it, else the businessKey's ``<FLOWCODE>-`` prefix (the longest
+  engine-mode flow code that prefixes it).
+* START: an order already holding the businessKey is that process (it is
+  linked, and nothing else changes); otherwise the document is created from
+  formData through the flow's form fields, and an engine-mode order holding
+  aiflow's orderId and the businessKey is opened for it.
+* COMPLETE / REJECT / CANCEL: the order holding the businessKey ends
+  approved / rejected / withdrawn and the flow's effect (a server action)
+  runs on the document. An order already ended the same way stays as it is;
+  one ended otherwise refuses the event.
+* Approval logs: each line not yet on the order becomes a log line and a
+  note in the document's chatter (when the document has one).
+
+Every event is kept on the order's timeline (its received events) with its
+task, handler and time. Anything that prevents applying raises
+:class:`InboundEventError`, and the savepoint around the application undoes
+all of it.
+"""
+
+from markupsafe import Markup, escape
+from odoo import fields, models
+
+from .. import settings as aiflow_settings
+from ..protocol import form_values, webhook, wire_time
+from ..protocol.task_center import APPROVED, REJECTED
+from .aiflow_flow_engine import MODE_ENGINE
+from .aiflow_inbound_event import InboundEventError
+
+
+
+def _fail(message):
+    raise InboundEventError(message)
+
+
+END_RESULT = {"COMPLETE": "pass", "REJECT": "reject", "CANCEL": "revoke"}
+EFFECT_FIELD = {
+    "COMPLETE": "effect_pass_action_id",
+    "REJECT": "effect_reject_action_id",
+    "CANCEL": "effect_cancel_action_id",
+}
+KNOWN_LOG_RESULTS = (APPROVED, REJECTED)
+
+
+class AiflowInboundEvent(models.Model):
+    _inherit = "aiflow.inbound.event"
+
+    def _aiflow_apply_payload(self, payload):
+        """Apply the event; the values it adds to the stored row."""
+        self.ensure_one()
+        tz_name = aiflow_settings.of_env(self.env).timezone
+        if self.kind == webhook.WORKFLOW:
+            return self._aiflow_apply_workflow(payload, tz_name)
+        return self._aiflow_apply_logs(payload, tz_name)
+
+    # ------------------------------------------------------------------
+    # shared lookups
+
+    def _aiflow_user_of_code(self, code):
+        """The user whose aiflow code is ``code`` (their employee's code,
+        else their login), or an empty recordset."""
+        Users = self.env["res.users"].sudo().with_context(active_test=False)
+        if not code:
+            return Users.browse()
+        employees = (
+            self.env["hr.employee"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("aiflow_code", "=", code), ("user_id", "!=", False)])
+        )
+        if employees:
+            return employees[0].user_id
+        user = Users.search([("login", "=", code)], limit=1)
+        if user and user._aiflow_oauth_user_code() == code:
+            return user
+        return Users.browse()
+
+    def _aiflow_flow_of(self, payload):
+        Flow = self.env["aiflow.flow"].sudo().with_context(active_test=False)
+        engine_codes = Flow.search([("mode", "=", MODE_ENGINE)]).mapped("flow_code")
+        code = webhook.flow_code_of(payload, engine_codes)
+        if not code:
+            _fail(self.env._(
+                "No engine-mode flow matches businessKey %(key)s: send processVariables.flowCode "
+                "or start the businessKey with a flow code and '-'.",
+                key=payload["businessKey"],
+            ))
+        flow = Flow.search([("flow_code", "=", code)], limit=1)
+        if not flow:
+            _fail(self.env._("Unknown flow %(code)s.", code=code))
+        if flow.mode != MODE_ENGINE:
+            _fail(self.env._(
+                "Flow %(code)s is not in process-engine mode: aiflow does not run it.",
+                code=code,
+            ))
+        return flow
+
+    def _aiflow_order_of(self, payload):
+        """The order holding the event's businessKey (and, once known, its orderId)."""
+        key = payload["businessKey"]
+        order = self.env["aiflow.order"].sudo().search([("business_key", "=", key)], limit=1)
+        if not order:
+            _fail(self.env._(
+                "No order has businessKey %(key)s (was its START received?).", key=key
+            ))
+        if order.flow_id.mode != MODE_ENGINE:
+            _fail(self.env._(
+                "Order %(key)s belongs to task-center flow %(code)s: aiflow does not run it.",
+                key=key,
+                code=order.flow_id.flow_code,
+            ))
+        aiflow_id = str(payload["orderId"])
+        if order.aiflow_order_ref and order.aiflow_order_ref != aiflow_id:
+            _fail(self.env._(
+                "Order %(key)s is aiflow order %(known)s, not %(sent)s.",
+                key=key,
+                known=order.aiflow_order_ref,
+                sent=aiflow_id,
+            ))
+        return order
+
+    def _aiflow_document_of(self, order):
+        document = order._aiflow_document()
+        if not document:
+            _fail(self.env._(
+                "The document of order %(key)s (%(model)s #%(id)s) no longer exists.",
+                key=order.business_key,
+                model=order.res_model,
+                id=order.res_id,
+            ))
+        return document
+
+    def _aiflow_handle_time(self, text, tz_name):
+        return wire_time.from_wire(text, tz_name) if text else fields.Datetime.now()
+
+    def _aiflow_touched(self, order, handler=None, handle_time=None):
+        vals = {"order_id": order.id, "res_model": order.res_model, "res_id": order.res_id}
+        if handler is not None:
+            vals["handler_id"] = handler.id or False
+        if handle_time is not None:
+            vals["handle_time"] = handle_time
+        return vals
+
+    # ------------------------------------------------------------------
+    # workflow events
+
+    def _aiflow_apply_workflow(self, payload, tz_name):
+        handler = self._aiflow_user_of_code(payload.get("handlerUserCode"))
+        when = self._aiflow_handle_time(payload.get("handleTime"), tz_name)
+        action = payload["action"]
+        if action == "START":
+            order = self._aiflow_start(payload, handler, tz_name)
+        else:
+            order = self._aiflow_end(payload, action)
+        return self._aiflow_touched(order, handler, when)
+
+    def _aiflow_start(self, payload, handler, tz_name):
+        flow = self._aiflow_flow_of(payload)
+        key = payload["businessKey"]
+        aiflow_id = str(payload["orderId"])
+        Order = self.env["aiflow.order"].sudo()
+        order = Order.search([("business_key", "=", key)], limit=1)
+        if order:  # this process is known: link it
+            if order.flow_id != flow:
+                _fail(self.env._(
+                    "businessKey %(key)s belongs to flow %(other)s, not %(code)s.",
+                    key=key,
+                    other=order.flow_id.flow_code,
+                    code=flow.flow_code,
+                ))
+            order = self._aiflow_order_of(payload)
+            self._aiflow_document_of(order)
+            if not order.aiflow_order_ref:
+                order.aiflow_order_ref = aiflow_id
+            return order
+        other = Order.search([("aiflow_order_ref", "=", aiflow_id)], limit=1)
+        if other:
+            _fail(self.env._(
+                "aiflow order %(id)s already has businessKey %(key)s.",
+                id=aiflow_id,
+                key=other.business_key,
+            ))
+        if flow.model not in self.env:
+            _fail(self.env._(
+                "The document model %(model)s of flow %(code)s is not installed.",
+                model=flow.model,
+                code=flow.flow_code,
+            ))
+        values = self._aiflow_form_values(flow, payload.get("formData") or {}, tz_name)
+        document = self.env[flow.model].sudo().create(values)
+        initiator = handler or flow.manager_user_id
+        return Order.create(
+            {
+                "flow_id": flow.id,
+                "business_key": key,
+                "aiflow_order_ref": aiflow_id,
+                "res_model": document._name,
+                "res_id": document.id,
+                "document_name": document.display_name,
+                "initiator_id": initiator.id,
+                "initiator_code": payload.get("handlerUserCode") or False,
+            }
+        )
+
+    def _aiflow_form_values(self, flow, form_data, tz_name):
+        """Values of the new document from formData, each checked against
+        its field on the flow's form (keys not on the form are ignored)."""
+        Model = self.env[flow.model]
+        values = {}
+        for line in flow.form_field_ids:
+            name = line.field_id.name
+            if name not in form_data:
+                continue
+            field = Model._fields.get(name)
+            if field is None:
+                continue
+            try:
+                value = form_values.read_value(
+                    name,
+                    field.type,
+                    form_data[name],
+                    required=field.required,
+                    selection_keys=self._aiflow_selection_keys(Model, field),
+                    tz_name=tz_name,
+                )
+            except form_values.FormValueError as exc:
+                _fail(self.env._(
+                    "formData.%(field)s does not fit field %(label)s: %(problem)s",
+                    field=name,
+                    label=field.get_description(self.env)["string"],
+                    problem=exc.problem,
+                ))
+            if field.type == "many2one" and value:
+                if not self.env[field.comodel_name].sudo().browse(value).exists():
+                    _fail(self.env._(
+                        "formData.%(field)s: no %(model)s record has id %(id)s.",
+                        field=name,
+                        model=field.comodel_name,
+                        id=value,
+                    ))
+            values[name] = value
+        return values
+
+    @staticmethod
+    def _aiflow_selection_keys(Model, field):
+        if field.type != "selection":
+            return ()
+        return tuple(key for key, _label in field._description_selection(Model.env))
+
+    def _aiflow_end(self, payload, action):
+        order = self._aiflow_order_of(payload)
+        document = self._aiflow_document_of(order)
+        result = END_RESULT[action]
+        if order.status == "over":
+            if order.result == result:
+                return order  # ended so already: nothing runs twice
+            results = dict(order._fields["result"]._description_selection(self.env))
+            _fail(self.env._(
+                "Order %(key)s already ended (%(result)s): %(action)s cannot apply.",
+                key=order.business_key,
+                result=results.get(order.result, order.result),
+                action=action,
+            ))
+        if not order.aiflow_order_ref:
+            order.aiflow_order_ref = str(payload["orderId"])
+        order._aiflow_set_result(result)
+        effect = order.flow_id[EFFECT_FIELD[action]]
+        if effect:
+            effect.sudo().with_context(
+                active_model=document._name,
+                active_id=document.id,
+                active_ids=document.ids,
+            ).run()
+        return order
+
+    # ------------------------------------------------------------------
+    # approval logs
+
+    def _aiflow_apply_logs(self, payload, tz_name):
+        order = self._aiflow_order_of(payload)
+        document = self._aiflow_document_of(order)
+        Log = self.env["aiflow.order.log"].sudo()
+        for line in payload["logs"]:
+            key = webhook.log_line_key(payload["orderId"], line)
+            if Log.search_count([("order_id", "=", order.id), ("inbound_key", "=", key)]):
+                continue
+            handler = self._aiflow_user_of_code(line["handlerUserCode"])
+            result = line["handleResult"]
+            vals = {
+                "order_id": order.id,
+                "inbound_key": key,
+                "task_key": line["taskId"],
+                "task_name": line["taskName"],
+                "handler_id": handler.id or False,
+                "handler_code": line["handlerUserCode"],
+                "result": result if result in KNOWN_LOG_RESULTS else False,
+                "result_text": result,
+                "comment": line.get("handleComment") or False,
+                "handle_time": wire_time.from_wire(line["handleTime"], tz_name),
+            }
+            # events of one businessKey are applied one at a time: no other
+            # worker can be storing this line now
+            Log.create(vals)
+            self._aiflow_post_log(document, line, handler)
+        return self._aiflow_touched(order)
+
+    def _aiflow_post_log(self, document, line, handler):
+        if not hasattr(document, "message_post"):
+            return
+        who = handler.name if handler else line["handlerUserCode"]
+        body = Markup("<p>{}</p>").format(
+            self.env._(
+                "aiflow: %(task)s — %(result)s by %(who)s at %(time)s",
+                task=line["taskName"],
+                result=line["handleResult"],
+                who=who,
+                time=line["handleTime"],
+            )
+        )
+        if line.get("handleComment"):
+            body += Markup("<p>{}</p>").format(escape(line["handleComment"]))
+        document.with_context(mail_create_nosubscribe=True).message_post(
+            body=body,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+            author_id=(handler.partner_id.id if handler else None),
+        )

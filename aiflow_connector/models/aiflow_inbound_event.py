@@ -1,0 +1,367 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What aiflow pushed to Odoo's webhooks, stored before it is applied.
+
+Every correctly signed request becomes one row, committed on a cursor of its
+own before anything is applied, so that no failure of the application can
+lose it. A valid event carries an idempotency key (``protocol/webhook.py``);
+the unique index on it decides, between any number of workers, which row is
+*the* event: a second delivery is stored as a duplicate pointing to it and
+the event is applied at most once (the row lock taken while applying makes
+a concurrent delivery wait for the outcome). The rules of applying are in
+``aiflow_inbound_apply.py``.
+"""
+
+import json
+import logging
+from contextlib import closing
+
+from psycopg2 import errors as pg_errors
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+from ..protocol import webhook
+
+_logger = logging.getLogger(__name__)
+
+KINDS = [(webhook.WORKFLOW, "Workflow event"), (webhook.APPROVAL_LOG, "Approval logs")]
+STATES = [
+    ("received", "Received"),
+    ("applied", "Applied"),
+    ("duplicate", "Duplicate"),
+    ("invalid", "Invalid"),
+    ("failed", "Failed"),
+]
+ACTIONS = [
+    ("START", "Start"),
+    ("COMPLETE", "Complete"),
+    ("REJECT", "Reject"),
+    ("CANCEL", "Cancel"),
+]
+# Applying again is what a re-run does; these are done or cannot be applied.
+RERUNNABLE = ("received", "failed")
+# Another transaction changed the event or what it touches: try again.
+CONCURRENCY_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.DeadlockDetected,
+    pg_errors.LockNotAvailable,
+)
+ATTEMPTS_ON_CONFLICT = 5
+# first key of the advisory locks taken while applying (second: the businessKey)
+LOCK_NAMESPACE = 0x41494657  # 'AIFW'
+SHOWN_BODY = 200_000
+
+
+class InboundEventError(Exception):
+    """An event that cannot be applied now; the message is for the admin."""
+
+
+class AiflowInboundEvent(models.Model):
+    _name = "aiflow.inbound.event"
+    _description = "aiflow Received Event"
+    _order = "id desc"
+    _rec_name = "display_label"
+
+    kind = fields.Selection(KINDS, required=True, readonly=True)
+    state = fields.Selection(STATES, default="received", required=True, readonly=True, index=True)
+    received_at = fields.Datetime(
+        string="Received On", required=True, readonly=True, default=fields.Datetime.now
+    )
+    applied_at = fields.Datetime(string="Applied On", readonly=True)
+    attempts = fields.Integer(readonly=True, help="Times Odoo tried to apply the event.")
+    signature_ok = fields.Boolean(
+        string="Signature Verified",
+        readonly=True,
+        help="Only correctly signed requests are stored; the others are refused and logged.",
+    )
+    raw_body = fields.Text(readonly=True, help="The request body exactly as received.")
+    body_pretty = fields.Text(string="Body", compute="_compute_body_pretty")
+    error = fields.Text(readonly=True)
+    answer_status = fields.Integer(
+        string="Answer Status", readonly=True, help="The status Odoo answered aiflow."
+    )
+    idempotency_key = fields.Char(readonly=True, copy=False, index=True)
+    duplicate_of_id = fields.Many2one(
+        "aiflow.inbound.event", string="Duplicate Of", readonly=True, ondelete="set null"
+    )
+    action = fields.Selection(ACTIONS, readonly=True)
+    aiflow_order_ref = fields.Char(
+        string="aiflow Order ID", readonly=True, index=True, help="orderId (a Long) as sent."
+    )
+    business_key = fields.Char(readonly=True, index=True)
+    task_key = fields.Char(string="Task ID", readonly=True)
+    task_name = fields.Char(readonly=True)
+    handler_code = fields.Char(readonly=True, help="handlerUserCode as sent.")
+    handler_id = fields.Many2one("res.users", string="Handler", readonly=True)
+    handle_time = fields.Datetime(string="Handled On", readonly=True)
+    order_id = fields.Many2one("aiflow.order", readonly=True, index=True, ondelete="set null")
+    res_model = fields.Char(string="Document Model", readonly=True)
+    res_id = fields.Many2oneReference(
+        string="Document ID", model_field="res_model", readonly=True
+    )
+    display_label = fields.Char(compute="_compute_display_label")
+
+    _sql_constraints = [
+        (
+            "idempotency_key_unique",
+            "unique(idempotency_key)",
+            "Another stored event has this idempotency key.",
+        ),
+    ]
+
+    @api.depends("kind", "action", "business_key")
+    def _compute_display_label(self):
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for event in self:
+            parts = [event.action or kinds.get(event.kind) or "", event.business_key or ""]
+            event.display_label = " ".join(p for p in parts if p) or f"#{event.id}"
+
+    @api.depends("raw_body")
+    def _compute_body_pretty(self):
+        for event in self:
+            text = event.raw_body or ""
+            try:
+                text = json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+            except ValueError:
+                pass  # shown as received
+            event.body_pretty = text[:SHOWN_BODY]
+
+    # ------------------------------------------------------------------
+    # receiving (called by the controller, each step on a cursor of its own)
+
+    @api.model
+    def _aiflow_receive(self, cursor_factory, kind, raw, verdict):
+        """Store a signed request, then apply it if it is a valid event;
+        the :class:`webhook.Verdict` to answer."""
+        key = webhook.event_key(kind, verdict.payload) if verdict.valid else None
+        event_id, original_id = self._aiflow_store(cursor_factory, kind, raw, verdict, key)
+        if not verdict.valid:
+            return verdict
+        return self._aiflow_process(cursor_factory, original_id or event_id)
+
+    @api.model
+    def _aiflow_store(self, cursor_factory, kind, raw, verdict, key):
+        """Commit the request as a row: (its id, the id of the event it
+        repeats or None). The unique index on the key decides."""
+        vals = self._aiflow_stored_values(kind, raw, verdict)
+        with closing(cursor_factory()) as cr:
+            for _attempt in range(ATTEMPTS_ON_CONFLICT):
+                try:
+                    return self._aiflow_store_once(cr, vals, key)
+                except CONCURRENCY_ERRORS:
+                    # the original changed since this transaction began
+                    # (it was just applied): look again
+                    cr.rollback()
+        raise RuntimeError(f"aiflow event {key} could not be stored: constant conflicts")
+
+    @api.model
+    def _aiflow_store_once(self, cr, vals, key):
+        if not key:
+            event_id = self._aiflow_insert(cr, vals)
+            cr.commit()
+            return event_id, None
+        event_id = self._aiflow_insert(cr, {**vals, "idempotency_key": key}, keyed=True)
+        cr.commit()
+        if event_id:
+            return event_id, None
+        # the next statements see the committed original
+        cr.execute("SELECT id FROM aiflow_inbound_event WHERE idempotency_key = %s", (key,))
+        original_id = cr.fetchone()[0]
+        duplicate_id = self._aiflow_insert(
+            cr, {**vals, "state": "duplicate", "duplicate_of_id": original_id}
+        )
+        cr.commit()
+        return duplicate_id, original_id
+
+    @api.model
+    def _aiflow_insert(self, cr, vals, keyed=False):
+        """INSERT one row (ON CONFLICT DO NOTHING on the key when ``keyed``):
+        its id, or None when an event with this key is stored. SQL of its
+        own, as the conflicts it meets are expected and retried, not errors
+        to log."""
+        now = fields.Datetime.now()
+        vals = {
+            **vals,
+            "received_at": now,
+            "create_date": now,
+            "write_date": now,
+            "create_uid": SUPERUSER_ID,
+            "write_uid": SUPERUSER_ID,
+        }
+        columns = list(vals)
+        cr.execute(
+            SQL(
+                "INSERT INTO aiflow_inbound_event (%s) VALUES %s %s RETURNING id",
+                SQL(", ").join(SQL.identifier(column) for column in columns),
+                tuple(vals[column] for column in columns),
+                SQL("ON CONFLICT (idempotency_key) DO NOTHING") if keyed else SQL(""),
+            ),
+            log_exceptions=False,
+        )
+        row = cr.fetchone()
+        return row[0] if row else None
+
+    @api.model
+    def _aiflow_stored_values(self, kind, raw, verdict):
+        payload = verdict.payload if isinstance(verdict.payload, dict) else {}
+        # PostgreSQL text cannot hold NUL: kept visible as an escape
+        body = raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+        vals = {
+            "kind": kind,
+            "raw_body": body,
+            "signature_ok": True,
+            "state": "received" if verdict.valid else "invalid",
+            "answer_status": verdict.status,
+            "attempts": 0,
+            "error": None if verdict.valid else verdict.msg,
+        }
+        if verdict.valid:
+            vals.update(
+                aiflow_order_ref=str(payload["orderId"]),
+                business_key=payload["businessKey"],
+                action=payload.get("action") or None,
+                task_key=payload.get("taskId") or None,
+                task_name=payload.get("taskName") or None,
+                handler_code=payload.get("handlerUserCode") or None,
+            )
+        return vals
+
+    @api.model
+    def _aiflow_process(self, cursor_factory, event_id):
+        """Apply the stored event ``event_id`` unless it already was; the
+        verdict to answer. Events of one businessKey are applied one at a
+        time (a session lock), each in a transaction begun once the lock is
+        held, so it sees what the previous one did."""
+        with closing(cursor_factory()) as cr:
+            cr.execute(
+                "SELECT business_key FROM aiflow_inbound_event WHERE id = %s", (event_id,)
+            )
+            lock = (LOCK_NAMESPACE, cr.fetchone()[0] or "")
+            cr.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
+            try:
+                cr.commit()
+                return self._aiflow_process_locked(cr, event_id)
+            finally:
+                cr.rollback()
+                cr.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", lock)
+                cr.commit()
+
+    @api.model
+    def _aiflow_process_locked(self, cr, event_id):
+        for _attempt in range(ATTEMPTS_ON_CONFLICT):
+            try:
+                cr.execute(
+                    "SELECT state FROM aiflow_inbound_event WHERE id = %s FOR UPDATE",
+                    (event_id,),
+                    log_exceptions=False,
+                )
+                if cr.fetchone()[0] == "applied":
+                    cr.commit()
+                    return webhook.duplicate(event_id)
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                event = env[self._name].browse(event_id)
+                event._aiflow_apply_now()
+                verdict = event._aiflow_verdict()
+                cr.commit()
+                return verdict
+            except CONCURRENCY_ERRORS:
+                cr.rollback()
+        return webhook.cannot_apply(
+            "the event is being applied by another request; send it again later", event_id
+        )
+
+    def _aiflow_verdict(self):
+        self.ensure_one()
+        if self.state == "applied":
+            return webhook.applied(self.id)
+        return webhook.cannot_apply(self.error or "", self.id)
+
+    # ------------------------------------------------------------------
+    # applying
+
+    def _aiflow_apply_env(self):
+        """Superuser, speaking the admin's language (messages are for them)."""
+        admin = self.env.ref("base.user_admin", raise_if_not_found=False)
+        lang = (admin and admin.lang) or "en_US"
+        return self.env(user=SUPERUSER_ID, su=True, context={**self.env.context, "lang": lang})
+
+    def _aiflow_apply_now(self):
+        """Apply this stored event in a savepoint: all of it, or nothing and
+        the reason kept on the event. Concurrency errors go up (retry)."""
+        self.ensure_one()
+        event = self.with_env(self._aiflow_apply_env())
+        payload = json.loads(event.raw_body)
+        error = None
+        try:
+            with event.env.cr.savepoint():
+                touched = event._aiflow_apply_payload(payload)
+        except CONCURRENCY_ERRORS:
+            raise
+        except InboundEventError as exc:
+            error = str(exc)
+        except UserError as exc:
+            error = exc.args[0] if exc.args else str(exc)
+        except Exception as exc:  # pylint: disable=broad-except
+            # an effect (a server action) or a model rule failed: kept on the
+            # event for the admin; the traceback goes to the server log only
+            _logger.exception("aiflow event %s could not be applied", event.id)
+            error = event.env._(
+                "Applying the event failed: %(error)s", error=f"{type(exc).__name__}: {exc}"
+            )
+        vals = {"attempts": event.attempts + 1}
+        if error is None:
+            vals.update(touched, state="applied", error=False, applied_at=fields.Datetime.now())
+            vals["answer_status"] = webhook.STATUS_OK
+        else:
+            vals.update(state="failed", error=error, answer_status=webhook.STATUS_GENERAL)
+        event.write(vals)
+
+    # ------------------------------------------------------------------
+    # console
+
+    def action_aiflow_rerun(self):
+        """Apply failed events again (once their cause is fixed)."""
+        if not self.env.user.has_group("base.group_system"):
+            raise AccessError(self.env._("Only administrators can re-run received events."))
+        for event in self:
+            if event.state not in RERUNNABLE:
+                raise UserError(
+                    self.env._(
+                        "Event %(event)s is %(state)s: only a failed event can be re-run.",
+                        event=event.display_name,
+                        state=dict(self._fields["state"]._description_selection(self.env))[
+                            event.state
+                        ],
+                    )
+                )
+            try:
+                self.env.cr.execute(
+                    "SELECT id FROM aiflow_inbound_event WHERE id = %s FOR UPDATE NOWAIT",
+                    (event.id,),
+                    log_exceptions=False,
+                )
+            except pg_errors.LockNotAvailable:
+                raise UserError(
+                    self.env._(
+                        "Event %(event)s is being applied right now; try again in a moment.",
+                        event=event.display_name,
+                    )
+                ) from None
+            event.sudo()._aiflow_apply_now()
+        return True
+
+    def action_open_document(self):
+        self.ensure_one()
+        if not self.res_model or self.res_model not in self.env:
+            raise UserError(self.env._("This event touched no document."))
+        document = self.env[self.res_model].browse(self.res_id).exists()
+        if not document:
+            raise UserError(self.env._("The document of this event no longer exists."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": document._name,
+            "res_id": document.id,
+            "view_mode": "form",
+            "target": "current",
+        }
