@@ -59,9 +59,11 @@ case-insensitively. The credential is the one in Odoo's Settings (aiflow section
 **Webhook answers** are always JSON `{{"status", "msg", "data"}}` (`status` 0 success,
 -4002 invalid request, -4001 unsupported, -1024 valid but not applied), never an HTTP
 500. Checks run in this order: method, size (1 MiB), signature, then - the request
-being correctly signed, it is stored first - content type, JSON, fields. Rules JSON
-Schema cannot express and Odoo still enforces: a time must be a real date and time,
-and `1.0` is not an integer.
+being correctly signed, it is stored first - content type, JSON, fields. A body sent
+as form data (`application/x-www-form-urlencoded`, `multipart/form-data`) is parsed by
+Odoo before the route runs, so its raw bytes are gone: it is answered 403 like an
+unsigned one. Rules JSON Schema cannot express and Odoo still enforces: a time must be
+a real date and time, and `1.0` is not an integer.
 
 Served by the addon at `{SERVED_AT}`.
 """
@@ -174,7 +176,10 @@ def _webhook_responses():
             ),
         },
         "WebhookSignatureFailed": {
-            "description": f"`{SIGNATURE_HEADER}` missing, wrong, or of another body.",
+            "description": (
+                f"`{SIGNATURE_HEADER}` missing, wrong, or of another body (or a body sent "
+                "as form data, whose raw bytes Odoo consumed before the route ran)."
+            ),
             "content": _json_content(
                 _ref("SignatureFailed"),
                 {"status": -4002, "msg": SIGNATURE_FAILED, "data": None},
