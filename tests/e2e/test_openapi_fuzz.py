@@ -6,8 +6,11 @@ endpoints; they are sent to a real Odoo server (``--workers=2``, a database
 of the test's own with a credential and an OAuth2 client configured through
 ``ir.config_parameter``) from four client threads. Each webhook body goes
 twice: signed over the exact bytes sent, and unsigned or signed with another
-secret. Half the userinfo calls carry a real access token from a real
-sign-in.
+secret. Where a generator cannot guess a value, some requests carry the real one:
+half the userinfo calls a real access token from a real sign-in, two thirds
+of the authorize calls the real client id and redirect URI (half of those
+with an Odoo session, so codes are issued), a few token calls the real client
+secret.
 
 Every answer must be one the description lists for its operation (status,
 media type, body schema, required headers), never a 500; beyond that:
@@ -23,6 +26,7 @@ At least 2,000 requests; the count is printed.
 import concurrent.futures
 import json
 import random
+import re
 import threading
 import time
 from pathlib import Path
@@ -139,7 +143,7 @@ def server(database, tmp_path_factory):
 
 
 def sign_in(url, db):
-    """A real authorization code flow as the admin; returns the token answer."""
+    """A real authorization code flow as the admin; (token answer, session id)."""
     session = requests.Session()
     answer = session.post(
         f"{url}/web/session/authenticate",
@@ -172,7 +176,7 @@ def sign_in(url, db):
         timeout=30,
     )
     assert response.status_code == 200, response.text
-    return response
+    return response, session.cookies["session_id"]
 
 
 # ----------------------------------------------------------------------
@@ -273,6 +277,16 @@ def generate(operation, mode, count):
     return cases
 
 
+def oauth_variant(path, rng):
+    draw = rng.random()
+    if path.endswith("/userinfo"):
+        return "real token" if draw < 0.5 else "as generated"
+    if path.endswith("/authorize"):
+        return ["as generated", "real client", "signed in"][int(draw * 3)]
+    # each real secret costs a slow hash (~0.5 s): a few
+    return "real secret" if draw < 0.04 else "as generated"
+
+
 def budget(path, method):
     if path in WEBHOOK_KINDS:
         return EXAMPLES["webhook" if method == "POST" else "other"]
@@ -280,9 +294,10 @@ def budget(path, method):
 
 
 class Fuzzer:
-    def __init__(self, url, access_token):
+    def __init__(self, url, access_token, session_id):
         self.url = url
         self.access_token = access_token
+        self.session_id = session_id
         self.local = threading.local()
         self.lock = threading.Lock()
         self.sent = 0
@@ -331,13 +346,31 @@ class Fuzzer:
             )
         self.record(f"POST {case.path}", response, problems, raw.decode("utf-8", "replace"))
 
-    def send_oauth(self, case, use_real_token):
+    def send_oauth(self, case, variant):
+        """Send an OAuth2 case as generated, or with real values where the
+        generator cannot guess them (``variant``): a real access token
+        (userinfo), the real client and redirect URI with or without an Odoo
+        session (authorize), the real client credentials (token)."""
         headers = dict(case.headers or {})
-        if use_real_token:
+        if variant == "real token":
             headers["Authorization"] = f"Bearer {self.access_token}"
         # requests' own Response (headers as sent), from schemathesis' encoding
         kwargs = case.as_transport_kwargs(base_url=self.url, headers=headers)
-        response = self.session().request(**kwargs, allow_redirects=False, timeout=60)
+        if variant in ("real client", "signed in"):
+            kwargs["params"] = {
+                **kwargs.get("params", {}),
+                "client_id": CREDENTIAL.app_id,
+                "redirect_uri": REDIRECT_URI,
+            }
+        if variant == "signed in":
+            kwargs["cookies"] = {"session_id": self.session_id}
+        if variant == "real secret":
+            kwargs["headers"].pop("Authorization", None)
+            if isinstance(kwargs.get("json"), dict):
+                kwargs["json"].update(clientId=CREDENTIAL.app_id, clientSecret=CLIENT_SECRET)
+            elif isinstance(kwargs.get("data"), dict):
+                kwargs["data"].update(client_id=CREDENTIAL.app_id, client_secret=CLIENT_SECRET)
+        response = requests.request(**kwargs, allow_redirects=False, timeout=60)
         problems = described_problems(case.method, case.path, response)
         if not problems and response.headers.get("Content-Type", "").startswith("application/json"):
             answer = response.json()
@@ -348,8 +381,8 @@ class Fuzzer:
 
 
 def test_fuzz_the_five_endpoints(server):
-    token = sign_in(server["url"], server["db"])
-    fuzzer = Fuzzer(server["url"], token.json()["accessToken"])
+    token, session_id = sign_in(server["url"], server["db"])
+    fuzzer = Fuzzer(server["url"], token.json()["accessToken"], session_id)
     # The real sign-in's answer is described too.
     assert described_problems("POST", "/odoo/api/oauth2/token", token) == []
 
@@ -366,8 +399,7 @@ def test_fuzz_the_five_endpoints(server):
                     if operation.method.upper() == "POST":
                         jobs.append((fuzzer.send_webhook, case, rng.choice([None, WRONG])))
                 else:
-                    real = operation.path.endswith("/userinfo") and rng.random() < 0.5
-                    jobs.append((fuzzer.send_oauth, case, real))
+                    jobs.append((fuzzer.send_oauth, case, oauth_variant(operation.path, rng)))
     generated_in = time.monotonic() - start
     rng.shuffle(jobs)
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
@@ -393,6 +425,8 @@ def test_fuzz_the_five_endpoints(server):
         ("POST /odoo/api/workflow/approval/log", 400),
         ("POST /odoo/api/workflow/approval/log", 403),
         ("GET /odoo/api/workflow/receive", 405),
+        ("GET /odoo/api/oauth2/authorize", 302),
+        ("GET /odoo/api/oauth2/authorize", 303),
         ("GET /odoo/api/oauth2/authorize", 400),
         ("POST /odoo/api/oauth2/token", 400),
         ("POST /odoo/api/oauth2/token", 401),
@@ -400,5 +434,8 @@ def test_fuzz_the_five_endpoints(server):
         ("POST /odoo/api/oauth2/userinfo", 401),
     ]:
         assert expected in seen, (expected, summary)
+    # An answer in the right format is not enough: nothing may have failed inside.
     log = Path(server["log"]).read_text(errors="replace")
+    errors = [line for line in log.splitlines() if re.search(r" (ERROR|CRITICAL) ", line)]
+    assert errors == [], f"{len(errors)} ERROR lines in {server['log']}"
     assert "Traceback" not in log, log[-3000:]
