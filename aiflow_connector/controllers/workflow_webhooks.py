@@ -82,8 +82,8 @@ def receive(kind):
             env.registry.cursor, kind, raw, verdict
         )
     except Exception:  # pylint: disable=broad-except
-        _logger.exception("aiflow webhook %s: the event could not be stored", kind)
-        verdict = webhook.general_error("the event could not be stored; send it again")
+        _logger.exception("aiflow webhook %s: the event could not be handled", kind)
+        verdict = webhook.general_error("the event could not be handled; send it again")
     return _answer(verdict)
 
 

@@ -5,7 +5,7 @@
   sends it, else the businessKey's ``<FLOWCODE>-`` prefix (the longest
   engine-mode flow code that prefixes it).
 * START: an order already holding the businessKey is that process (it is
-  linked, and nothing else changes); otherwise the document is created from
+  linked, and nothing else changes; its flow is the order's); otherwise the document is created from
   formData through the flow's form fields, and an engine-mode order holding
   aiflow's orderId and the businessKey is opened for it.
 * COMPLETE / REJECT / CANCEL: the order holding the businessKey ends
@@ -22,6 +22,7 @@ all of it.
 """
 
 from markupsafe import Markup, escape
+
 from odoo import fields, models
 
 from .. import settings as aiflow_settings
@@ -29,7 +30,6 @@ from ..protocol import form_values, webhook, wire_time
 from ..protocol.task_center import APPROVED, REJECTED
 from .aiflow_flow_engine import MODE_ENGINE
 from .aiflow_inbound_event import InboundEventError
-
 
 
 def _fail(message):
@@ -83,19 +83,23 @@ class AiflowInboundEvent(models.Model):
         engine_codes = Flow.search([("mode", "=", MODE_ENGINE)]).mapped("flow_code")
         code = webhook.flow_code_of(payload, engine_codes)
         if not code:
-            _fail(self.env._(
-                "No engine-mode flow matches businessKey %(key)s: send processVariables.flowCode "
-                "or start the businessKey with a flow code and '-'.",
-                key=payload["businessKey"],
-            ))
+            _fail(
+                self.env._(
+                    "No engine-mode flow matches businessKey %(key)s: send "
+                    "processVariables.flowCode or start the businessKey with a flow code and '-'.",
+                    key=payload["businessKey"],
+                )
+            )
         flow = Flow.search([("flow_code", "=", code)], limit=1)
         if not flow:
             _fail(self.env._("Unknown flow %(code)s.", code=code))
         if flow.mode != MODE_ENGINE:
-            _fail(self.env._(
-                "Flow %(code)s is not in process-engine mode: aiflow does not run it.",
-                code=code,
-            ))
+            _fail(
+                self.env._(
+                    "Flow %(code)s is not in process-engine mode: aiflow does not run it.",
+                    code=code,
+                )
+            )
         return flow
 
     def _aiflow_order_of(self, payload):
@@ -103,34 +107,40 @@ class AiflowInboundEvent(models.Model):
         key = payload["businessKey"]
         order = self.env["aiflow.order"].sudo().search([("business_key", "=", key)], limit=1)
         if not order:
-            _fail(self.env._(
-                "No order has businessKey %(key)s (was its START received?).", key=key
-            ))
+            _fail(
+                self.env._("No order has businessKey %(key)s (was its START received?).", key=key)
+            )
         if order.flow_id.mode != MODE_ENGINE:
-            _fail(self.env._(
-                "Order %(key)s belongs to task-center flow %(code)s: aiflow does not run it.",
-                key=key,
-                code=order.flow_id.flow_code,
-            ))
+            _fail(
+                self.env._(
+                    "Order %(key)s belongs to task-center flow %(code)s: aiflow does not run it.",
+                    key=key,
+                    code=order.flow_id.flow_code,
+                )
+            )
         aiflow_id = str(payload["orderId"])
         if order.aiflow_order_ref and order.aiflow_order_ref != aiflow_id:
-            _fail(self.env._(
-                "Order %(key)s is aiflow order %(known)s, not %(sent)s.",
-                key=key,
-                known=order.aiflow_order_ref,
-                sent=aiflow_id,
-            ))
+            _fail(
+                self.env._(
+                    "Order %(key)s is aiflow order %(known)s, not %(sent)s.",
+                    key=key,
+                    known=order.aiflow_order_ref,
+                    sent=aiflow_id,
+                )
+            )
         return order
 
     def _aiflow_document_of(self, order):
         document = order._aiflow_document()
         if not document:
-            _fail(self.env._(
-                "The document of order %(key)s (%(model)s #%(id)s) no longer exists.",
-                key=order.business_key,
-                model=order.res_model,
-                id=order.res_id,
-            ))
+            _fail(
+                self.env._(
+                    "The document of order %(key)s (%(model)s #%(id)s) no longer exists.",
+                    key=order.business_key,
+                    model=order.res_model,
+                    id=order.res_id,
+                )
+            )
         return document
 
     def _aiflow_handle_time(self, text, tz_name):
@@ -142,6 +152,24 @@ class AiflowInboundEvent(models.Model):
             vals["handler_id"] = handler.id or False
         if handle_time is not None:
             vals["handle_time"] = handle_time
+        return vals
+
+    def _aiflow_failure_context(self, payload):
+        """What a failed event can still say: its handler and time, and the
+        order (and document) its businessKey names, if any."""
+        vals = {}
+        if self.kind == webhook.WORKFLOW:
+            tz_name = aiflow_settings.of_env(self.env).timezone
+            handler = self._aiflow_user_of_code(payload.get("handlerUserCode"))
+            vals["handler_id"] = handler.id or False
+            vals["handle_time"] = self._aiflow_handle_time(payload.get("handleTime"), tz_name)
+        order = (
+            self.env["aiflow.order"]
+            .sudo()
+            .search([("business_key", "=", payload["businessKey"])], limit=1)
+        )
+        if order:
+            vals.update(order_id=order.id, res_model=order.res_model, res_id=order.res_id)
         return vals
 
     # ------------------------------------------------------------------
@@ -158,37 +186,44 @@ class AiflowInboundEvent(models.Model):
         return self._aiflow_touched(order, handler, when)
 
     def _aiflow_start(self, payload, handler, tz_name):
-        flow = self._aiflow_flow_of(payload)
         key = payload["businessKey"]
         aiflow_id = str(payload["orderId"])
         Order = self.env["aiflow.order"].sudo()
-        order = Order.search([("business_key", "=", key)], limit=1)
-        if order:  # this process is known: link it
-            if order.flow_id != flow:
-                _fail(self.env._(
-                    "businessKey %(key)s belongs to flow %(other)s, not %(code)s.",
-                    key=key,
-                    other=order.flow_id.flow_code,
-                    code=flow.flow_code,
-                ))
+        if Order.search_count([("business_key", "=", key)]):
+            # this process is known (e.g. its order was opened from Odoo): link it
             order = self._aiflow_order_of(payload)
+            named = webhook.flow_code_of(payload, ())  # an explicit flowCode only
+            if named and named != order.flow_id.flow_code:
+                _fail(
+                    self.env._(
+                        "businessKey %(key)s belongs to flow %(other)s, not %(code)s.",
+                        key=key,
+                        other=order.flow_id.flow_code,
+                        code=named,
+                    )
+                )
             self._aiflow_document_of(order)
             if not order.aiflow_order_ref:
                 order.aiflow_order_ref = aiflow_id
             return order
+        flow = self._aiflow_flow_of(payload)
         other = Order.search([("aiflow_order_ref", "=", aiflow_id)], limit=1)
         if other:
-            _fail(self.env._(
-                "aiflow order %(id)s already has businessKey %(key)s.",
-                id=aiflow_id,
-                key=other.business_key,
-            ))
+            _fail(
+                self.env._(
+                    "aiflow order %(id)s already has businessKey %(key)s.",
+                    id=aiflow_id,
+                    key=other.business_key,
+                )
+            )
         if flow.model not in self.env:
-            _fail(self.env._(
-                "The document model %(model)s of flow %(code)s is not installed.",
-                model=flow.model,
-                code=flow.flow_code,
-            ))
+            _fail(
+                self.env._(
+                    "The document model %(model)s of flow %(code)s is not installed.",
+                    model=flow.model,
+                    code=flow.flow_code,
+                )
+            )
         values = self._aiflow_form_values(flow, payload.get("formData") or {}, tz_name)
         document = self.env[flow.model].sudo().create(values)
         initiator = handler or flow.manager_user_id
@@ -227,20 +262,24 @@ class AiflowInboundEvent(models.Model):
                     tz_name=tz_name,
                 )
             except form_values.FormValueError as exc:
-                _fail(self.env._(
-                    "formData.%(field)s does not fit field %(label)s: %(problem)s",
-                    field=name,
-                    label=field.get_description(self.env)["string"],
-                    problem=exc.problem,
-                ))
+                _fail(
+                    self.env._(
+                        "formData.%(field)s does not fit field %(label)s: %(problem)s",
+                        field=name,
+                        label=field.get_description(self.env)["string"],
+                        problem=exc.problem,
+                    )
+                )
             if field.type == "many2one" and value:
                 if not self.env[field.comodel_name].sudo().browse(value).exists():
-                    _fail(self.env._(
-                        "formData.%(field)s: no %(model)s record has id %(id)s.",
-                        field=name,
-                        model=field.comodel_name,
-                        id=value,
-                    ))
+                    _fail(
+                        self.env._(
+                            "formData.%(field)s: no %(model)s record has id %(id)s.",
+                            field=name,
+                            model=field.comodel_name,
+                            id=value,
+                        )
+                    )
             values[name] = value
         return values
 
@@ -258,12 +297,14 @@ class AiflowInboundEvent(models.Model):
             if order.result == result:
                 return order  # ended so already: nothing runs twice
             results = dict(order._fields["result"]._description_selection(self.env))
-            _fail(self.env._(
-                "Order %(key)s already ended (%(result)s): %(action)s cannot apply.",
-                key=order.business_key,
-                result=results.get(order.result, order.result),
-                action=action,
-            ))
+            _fail(
+                self.env._(
+                    "Order %(key)s already ended (%(result)s): %(action)s cannot apply.",
+                    key=order.business_key,
+                    result=results.get(order.result, order.result),
+                    action=action,
+                )
+            )
         if not order.aiflow_order_ref:
             order.aiflow_order_ref = str(payload["orderId"])
         order._aiflow_set_result(result)

@@ -1,4 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+# pylint: disable=invalid-commit
+# (events are stored and applied on cursors of their own, never the caller's
+# transaction: storing must be committed before applying, whatever follows)
 """What aiflow pushed to Odoo's webhooks, stored before it is applied.
 
 Every correctly signed request becomes one row, committed on a cursor of its
@@ -6,8 +9,10 @@ own before anything is applied, so that no failure of the application can
 lose it. A valid event carries an idempotency key (``protocol/webhook.py``);
 the unique index on it decides, between any number of workers, which row is
 *the* event: a second delivery is stored as a duplicate pointing to it and
-the event is applied at most once (the row lock taken while applying makes
-a concurrent delivery wait for the outcome). The rules of applying are in
+the event is applied at most once. Events of one businessKey are applied one
+at a time (a PostgreSQL advisory lock on the businessKey, then the event's
+row lock), each in a transaction begun once the lock is held: a concurrent
+delivery waits for the outcome and sees it. The rules of applying are in
 ``aiflow_inbound_apply.py``.
 """
 
@@ -53,6 +58,14 @@ LOCK_NAMESPACE = 0x41494657  # 'AIFW'
 SHOWN_BODY = 200_000
 
 
+def _pretty(text):
+    """JSON indented for reading; anything else as received."""
+    try:
+        return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+    except (ValueError, RecursionError):
+        return text
+
+
 class InboundEventError(Exception):
     """An event that cannot be applied now; the message is for the admin."""
 
@@ -61,7 +74,7 @@ class AiflowInboundEvent(models.Model):
     _name = "aiflow.inbound.event"
     _description = "aiflow Received Event"
     _order = "id desc"
-    _rec_name = "display_label"
+    _rec_names_search = ["business_key", "aiflow_order_ref"]
 
     kind = fields.Selection(KINDS, required=True, readonly=True)
     state = fields.Selection(STATES, default="received", required=True, readonly=True, index=True)
@@ -78,13 +91,9 @@ class AiflowInboundEvent(models.Model):
     raw_body = fields.Text(readonly=True, help="The request body exactly as received.")
     body_pretty = fields.Text(string="Body", compute="_compute_body_pretty")
     error = fields.Text(readonly=True)
-    answer_status = fields.Integer(
-        string="Answer Status", readonly=True, help="The status Odoo answered aiflow."
-    )
+    answer_status = fields.Integer(readonly=True, help="The status Odoo answered aiflow.")
     idempotency_key = fields.Char(readonly=True, copy=False, index=True)
-    duplicate_of_id = fields.Many2one(
-        "aiflow.inbound.event", string="Duplicate Of", readonly=True, ondelete="set null"
-    )
+    duplicate_of_id = fields.Many2one("aiflow.inbound.event", readonly=True, ondelete="set null")
     action = fields.Selection(ACTIONS, readonly=True)
     aiflow_order_ref = fields.Char(
         string="aiflow Order ID", readonly=True, index=True, help="orderId (a Long) as sent."
@@ -93,14 +102,11 @@ class AiflowInboundEvent(models.Model):
     task_key = fields.Char(string="Task ID", readonly=True)
     task_name = fields.Char(readonly=True)
     handler_code = fields.Char(readonly=True, help="handlerUserCode as sent.")
-    handler_id = fields.Many2one("res.users", string="Handler", readonly=True)
+    handler_id = fields.Many2one("res.users", readonly=True)
     handle_time = fields.Datetime(string="Handled On", readonly=True)
     order_id = fields.Many2one("aiflow.order", readonly=True, index=True, ondelete="set null")
     res_model = fields.Char(string="Document Model", readonly=True)
-    res_id = fields.Many2oneReference(
-        string="Document ID", model_field="res_model", readonly=True
-    )
-    display_label = fields.Char(compute="_compute_display_label")
+    res_id = fields.Many2oneReference(string="Document ID", model_field="res_model", readonly=True)
 
     _sql_constraints = [
         (
@@ -111,21 +117,16 @@ class AiflowInboundEvent(models.Model):
     ]
 
     @api.depends("kind", "action", "business_key")
-    def _compute_display_label(self):
+    def _compute_display_name(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for event in self:
             parts = [event.action or kinds.get(event.kind) or "", event.business_key or ""]
-            event.display_label = " ".join(p for p in parts if p) or f"#{event.id}"
+            event.display_name = " ".join(p for p in parts if p) or f"#{event.id}"
 
     @api.depends("raw_body")
     def _compute_body_pretty(self):
         for event in self:
-            text = event.raw_body or ""
-            try:
-                text = json.dumps(json.loads(text), ensure_ascii=False, indent=2)
-            except ValueError:
-                pass  # shown as received
-            event.body_pretty = text[:SHOWN_BODY]
+            event.body_pretty = _pretty(event.raw_body or "")[:SHOWN_BODY]
 
     # ------------------------------------------------------------------
     # receiving (called by the controller, each step on a cursor of its own)
@@ -138,7 +139,16 @@ class AiflowInboundEvent(models.Model):
         event_id, original_id = self._aiflow_store(cursor_factory, kind, raw, verdict, key)
         if not verdict.valid:
             return verdict
-        return self._aiflow_process(cursor_factory, original_id or event_id)
+        answer = self._aiflow_process(cursor_factory, original_id or event_id)
+        if original_id and answer.status != webhook.STATUS_OK:
+            # a delivery that re-applied a failed original failed again
+            with closing(cursor_factory()) as cr:
+                cr.execute(
+                    "UPDATE aiflow_inbound_event SET answer_status = %s WHERE id = %s",
+                    (answer.status, event_id),
+                )
+                cr.commit()
+        return answer
 
     @api.model
     def _aiflow_store(self, cursor_factory, kind, raw, verdict, key):
@@ -234,9 +244,7 @@ class AiflowInboundEvent(models.Model):
         time (a session lock), each in a transaction begun once the lock is
         held, so it sees what the previous one did."""
         with closing(cursor_factory()) as cr:
-            cr.execute(
-                "SELECT business_key FROM aiflow_inbound_event WHERE id = %s", (event_id,)
-            )
+            cr.execute("SELECT business_key FROM aiflow_inbound_event WHERE id = %s", (event_id,))
             lock = (LOCK_NAMESPACE, cr.fetchone()[0] or "")
             cr.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
             try:
@@ -306,15 +314,16 @@ class AiflowInboundEvent(models.Model):
             # an effect (a server action) or a model rule failed: kept on the
             # event for the admin; the traceback goes to the server log only
             _logger.exception("aiflow event %s could not be applied", event.id)
-            error = event.env._(
-                "Applying the event failed: %(error)s", error=f"{type(exc).__name__}: {exc}"
-            )
+            detail = f"{type(exc).__name__}: {exc}"
+            error = event.env._("Applying the event failed: %(error)s", error=detail)
         vals = {"attempts": event.attempts + 1}
         if error is None:
             vals.update(touched, state="applied", error=False, applied_at=fields.Datetime.now())
             vals["answer_status"] = webhook.STATUS_OK
         else:
             vals.update(state="failed", error=error, answer_status=webhook.STATUS_GENERAL)
+            # still on the order's timeline when the order is known
+            vals.update(event._aiflow_failure_context(payload))
         event.write(vals)
 
     # ------------------------------------------------------------------

@@ -24,7 +24,6 @@ class AiflowOrder(models.Model):
         help="orderId of the process in aiflow (engine mode).",
     )
     initiator_code = fields.Char(
-        string="Initiator Code",
         readonly=True,
         help="aiflow user code of who started the process, as aiflow sent it.",
     )

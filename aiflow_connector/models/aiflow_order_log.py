@@ -28,7 +28,7 @@ class AiflowOrderLog(models.Model):
     handle_time = fields.Datetime(string="Decided On", required=True)
     task_key = fields.Char(string="aiflow Task ID", readonly=True)
     task_name = fields.Char(readonly=True)
-    handler_code = fields.Char(string="Handler Code", readonly=True)
+    handler_code = fields.Char(readonly=True)
     result_text = fields.Char(string="Result Sent", readonly=True)
     # identity of a received line (protocol.webhook.log_line_key)
     inbound_key = fields.Char(readonly=True, copy=False)

@@ -179,7 +179,10 @@ class TestWebhookAttacks(WebhookCase):
     def test_signature_not_hex(self):
         before = self.stored()
         raw = json.dumps(EVENT).encode()
-        headers = {"Content-Type": "application/json", "A-Signature": "签名".encode() * 16 + b"\xff"}
+        headers = {
+            "Content-Type": "application/json",
+            "A-Signature": "签名".encode() * 16 + b"\xff",
+        }
         response = self.post(WORKFLOW_PATH, raw, headers)
         self.assertRefusedUnstored(response, 403, -4002, "签名验证失败", before)
 
@@ -204,6 +207,14 @@ class TestWebhookAttacks(WebhookCase):
         raw = json.dumps(EVENT).encode()
         response = self.send_signed(WORKFLOW_PATH, raw, None)
         self.assertStoredInvalid(response, "Content-Type")
+
+    def test_form_content_type_cannot_be_verified(self):
+        # Odoo parses a form body before any route runs, so its raw bytes
+        # are gone: the signature cannot match, and nothing is stored
+        before = self.stored()
+        raw = json.dumps(EVENT).encode()
+        response = self.send_signed(WORKFLOW_PATH, raw, "application/x-www-form-urlencoded")
+        self.assertRefusedUnstored(response, 403, -4002, "签名验证失败", before)
 
     def test_content_type_with_charset(self):
         raw = json.dumps(EVENT).encode()

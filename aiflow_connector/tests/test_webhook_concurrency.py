@@ -90,9 +90,7 @@ class TestConcurrentDeliveries(TransactionCase):
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     barrier.wait(30)
                     answers.append(
-                        env["aiflow.inbound.event"]._aiflow_receive(
-                            self.cursor, kind, raw, verdict
-                        )
+                        env["aiflow.inbound.event"]._aiflow_receive(self.cursor, kind, raw, verdict)
                     )
             except Exception as exc:  # pylint: disable=broad-except
                 errors.append(exc)
@@ -124,7 +122,9 @@ class TestConcurrentDeliveries(TransactionCase):
         self.assertEqual({answer.status for answer in answers}, {0})
         duplicates = [bool(answer.data.get("duplicate")) for answer in answers]
         self.assertEqual(duplicates.count(False), 1, [a.envelope() for a in answers])
-        self.assertEqual({answer.data["eventId"] for answer in answers}, {answers[0].data["eventId"]})
+        self.assertEqual(
+            {answer.data["eventId"] for answer in answers}, {answers[0].data["eventId"]}
+        )
         states = self.committed(
             "SELECT state, count(*) FROM aiflow_inbound_event WHERE business_key = %s "
             "GROUP BY state ORDER BY state",

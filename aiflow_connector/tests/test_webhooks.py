@@ -4,8 +4,8 @@ HTTP server: stored, applied once, and visible in the console."""
 
 from datetime import datetime
 
-from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
 
 from .common import WebhookCase
 
@@ -54,9 +54,9 @@ class TestWorkflowEvents(WebhookCase):
         return self.order_of(key)
 
     def test_start_creates_document_and_engine_order(self):
-        order = self.start(formData={**start_event()["formData"], "parent_id": str(
-            self.company_partner.id
-        )})
+        order = self.start(
+            formData={**start_event()["formData"], "parent_id": str(self.company_partner.id)}
+        )
         self.assertEqual(len(order), 1)
         self.assertEqual(order.flow_id, self.flow)
         self.assertEqual(order.aiflow_order_ref, "9000000001")  # a Long, beyond 32 bits
@@ -95,10 +95,29 @@ class TestWorkflowEvents(WebhookCase):
         self.assertEqual(self.env["res.partner"].search_count([("ref", "=", "SUP-42")]), 1)
         self.assertEqual(len(order.inbound_event_ids), 2)
 
-    def test_flow_found_by_process_variable(self):
-        result = self.push(
-            start_event(key="contract 7", processVariables={"flowCode": "PARTNER"})
+    def test_start_links_order_opened_from_odoo(self):
+        partner = self.env["res.partner"].create({"name": "Opened in Odoo"})
+        order = self.env["aiflow.order"].create(
+            {
+                "flow_id": self.flow.id,
+                "business_key": "odoo-side-key-1",
+                "res_model": "res.partner",
+                "res_id": partner.id,
+                "initiator_id": self.approver.id,
+            }
         )
+        refused = start_event(key="odoo-side-key-1", processVariables={"flowCode": "LEAVE"})
+        self.assertEnvelope(self.push(refused), 200, -1024, "businessKey odoo-side-key-1")
+        self.assertFalse(order.aiflow_order_ref)
+        self.assertEnvelope(self.push(start_event(key="odoo-side-key-1", order_id=77)), 200, 0)
+        self.assertEqual(order.aiflow_order_ref, "77")
+        self.assertEqual(
+            order.inbound_event_ids.filtered(lambda e: e.state == "applied").res_id, partner.id
+        )
+        self.assertEqual(self.env["res.partner"].search_count([("ref", "=", "SUP-42")]), 0)
+
+    def test_flow_found_by_process_variable(self):
+        result = self.push(start_event(key="contract 7", processVariables={"flowCode": "PARTNER"}))
         self.assertEnvelope(result, 200, 0)
         self.assertEqual(self.order_of("contract 7").flow_id, self.flow)
 
@@ -112,7 +131,9 @@ class TestWorkflowEvents(WebhookCase):
     def test_complete_approves_and_runs_effect(self):
         order = self.start()
         partner = order._aiflow_document()
-        result = self.push(end_event("COMPLETE", handlerUserCode=self.approver_employee.aiflow_code))
+        result = self.push(
+            end_event("COMPLETE", handlerUserCode=self.approver_employee.aiflow_code)
+        )
         self.assertEnvelope(result, 200, 0, "success")
         self.assertEqual((order.status, order.result), ("over", "pass"))
         self.assertEqual(partner.function, "Approved")
@@ -140,9 +161,7 @@ class TestWorkflowEvents(WebhookCase):
 
     def test_wrong_order_id_is_refused(self):
         self.start()
-        body = self.assertEnvelope(
-            self.push(end_event("COMPLETE", order_id=777)), 200, -1024
-        )
+        body = self.assertEnvelope(self.push(end_event("COMPLETE", order_id=777)), 200, -1024)
         self.assertIn("777", body["msg"])
         self.assertEqual(self.order_of("PARTNER-001").status, "ing")
 
@@ -170,10 +189,20 @@ class TestWorkflowEvents(WebhookCase):
         self.assertEqual(order.status, "ing")  # nothing half-done
         event = self.env["aiflow.inbound.event"].browse(body["data"]["eventId"])
         self.assertEqual(event.state, "failed")
+        # on the order's timeline even though it failed
+        self.assertEqual(event.order_id, order)
+        self.assertEqual(event.handle_time, datetime(2025, 1, 25, 1, 0))
+        self.assertEqual(event.answer_status, -1024)
+        # aiflow retries (-1024): the delivery applies the failed event again
+        again = self.assertEnvelope(self.push(end_event("COMPLETE")), 200, -1024)
+        self.assertEqual(again["data"]["eventId"], event.id)
+        self.assertEqual(event.attempts, 2)
+        retry = self.events(business_key="PARTNER-001", action="COMPLETE")[-1]
+        self.assertEqual((retry.state, retry.answer_status), ("duplicate", -1024))
         action.code = code
         event.with_user(self.admin).action_aiflow_rerun()
         self.assertEqual(event.state, "applied")
-        self.assertEqual(event.attempts, 2)
+        self.assertEqual(event.attempts, 3)
         self.assertEqual(order.result, "pass")
         self.assertEqual(order._aiflow_document().function, "Approved")
 
@@ -192,7 +221,9 @@ class TestUnknownKeyAndRerun(WebhookCase):
         )
         self.assertIn("PARTNER-LATE", body["msg"])
         event = self.env["aiflow.inbound.event"].browse(body["data"]["eventId"])
-        self.assertEqual((event.state, event.kind, event.action), ("failed", "workflow", "COMPLETE"))
+        self.assertEqual(
+            (event.state, event.kind, event.action), ("failed", "workflow", "COMPLETE")
+        )
         self.assertIn('"PARTNER-LATE"', event.raw_body)
         self.assertIn('"businessKey": "PARTNER-LATE"', event.body_pretty)
         # the cause is fixed: the process is started, then the admin re-runs
@@ -221,15 +252,41 @@ class TestUnknownKeyAndRerun(WebhookCase):
                 "groups_id": [(6, 0, [self.env.ref("aiflow_connector.group_aiflow_operator").id])],
             }
         )
-        with self.assertRaises(Exception):  # AccessError
+        with self.assertRaises(AccessError):
             failed.with_user(operator).action_aiflow_rerun()
         self.assertEqual(failed.state, "failed")
+
+    def test_console_views_load_for_operator(self):
+        self.push(end_event("COMPLETE", key="PARTNER-NONE"))
+        operator = new_test_user(
+            self.env, login="eng_console", groups="aiflow_connector.group_aiflow_operator"
+        )
+        action = self.env.ref("aiflow_connector.aiflow_inbound_event_action")
+        menu = self.env.ref("aiflow_connector.aiflow_inbound_event_menu")
+        self.assertEqual(menu.action, action)
+        Event = self.env["aiflow.inbound.event"].with_user(operator)
+        views = Event.get_views([(False, "list"), (False, "form"), (False, "search")])
+        # only administrators are offered Re-run
+        self.assertNotIn("action_aiflow_rerun", views["views"]["form"]["arch"])
+        admin_views = (
+            self.env["aiflow.inbound.event"]
+            .with_user(self.admin)
+            .get_views([(False, "list"), (False, "form")])
+        )
+        self.assertIn("action_aiflow_rerun", admin_views["views"]["form"]["arch"])
+        self.assertIn("action_aiflow_rerun", admin_views["views"]["list"]["arch"])
+        event = Event.search([("business_key", "=", "PARTNER-NONE")])
+        self.assertEqual(event.state, "failed")
+        self.assertIn("PARTNER-NONE", event.body_pretty)
+        with self.assertRaises(AccessError):
+            event.action_aiflow_rerun()
 
     def test_settings_show_webhook_urls(self):
         self.env["ir.config_parameter"].sudo().set_param("web.base.url", "https://erp.example.com")
         settings = self.env["res.config.settings"].with_user(self.admin).create({})
         self.assertEqual(
-            settings.aiflow_url_workflow_receive, "https://erp.example.com/odoo/api/workflow/receive"
+            settings.aiflow_url_workflow_receive,
+            "https://erp.example.com/odoo/api/workflow/receive",
         )
         self.assertEqual(
             settings.aiflow_url_approval_log,
@@ -354,8 +411,11 @@ class TestApprovalLogs(WebhookCase):
         again = self.push_logs(self.logs(first))
         self.assertTrue(self.assertEnvelope(again, 200, 0)["data"]["duplicate"])
         unknown = self.line(
-            task="T-CEO", result="TRANSFERRED", time="2025-01-24 17:00:00",
-            handlerUserCode="ceo-not-in-odoo", handleComment=None,
+            task="T-CEO",
+            result="TRANSFERRED",
+            time="2025-01-24 17:00:00",
+            handlerUserCode="ceo-not-in-odoo",
+            handleComment=None,
         )
         # the same line again inside a later, longer list
         self.assertEnvelope(self.push_logs(self.logs(first, unknown)), 200, 0)
