@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
-from aiflow_connector.protocol import json_schema, oauth2, openapi, schema
+from aiflow_connector.protocol import json_schema, oauth2, openapi, openapi_oauth2, schema
 from aiflow_connector.protocol.errors import PayloadError
 
 schemathesis = pytest.importorskip("schemathesis")
@@ -172,7 +172,7 @@ def test_oauth_errors_cover_every_error_the_token_and_userinfo_endpoints_answer(
     codes = {value for key, value in vars(oauth2).items() if key.startswith("ERROR_")}
     # These two only travel in the authorize redirect's query, never as JSON.
     redirect_only = {oauth2.ERROR_ACCESS_DENIED, oauth2.ERROR_UNSUPPORTED_RESPONSE_TYPE}
-    assert set(openapi.OAUTH_ERRORS) == codes - redirect_only
+    assert set(openapi_oauth2.OAUTH_ERRORS) == codes - redirect_only
 
 
 def test_token_answers_are_the_dialects_of_protocol_oauth2():
