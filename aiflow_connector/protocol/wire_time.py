@@ -13,7 +13,9 @@ DEFAULT_TIMEZONE = "Asia/Shanghai"
 WIRE_FORMAT = "%Y-%m-%d %H:%M:%S"
 WIRE_PATTERN = "yyyy-MM-dd HH:mm:ss"
 # strptime alone accepts "2025-1-2 3:4:5"; the wire format has fixed widths.
-_WIRE_RE = re.compile(r"\A\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\Z")
+# ASCII digits only: Python's \d (and strptime) also take "２０２５", which
+# aiflow never writes.
+_WIRE_RE = re.compile(r"\A[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\Z")
 
 
 def zone(tz_name=None):

@@ -26,6 +26,7 @@ from . import test_console_browser
 from . import test_overview
 from . import test_engine_flows
 from . import test_engine_form_schema
+from . import test_openapi_description
 from . import test_webhooks
 from . import test_webhook_attacks
 from . import test_webhook_concurrency

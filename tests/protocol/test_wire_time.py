@@ -4,7 +4,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from aiflow_connector.protocol.wire_time import DEFAULT_TIMEZONE, from_wire, to_wire
+from aiflow_connector.protocol.wire_time import (
+    DEFAULT_TIMEZONE,
+    from_wire,
+    has_wire_layout,
+    to_wire,
+)
 
 
 def test_default_zone_is_shanghai():
@@ -87,3 +92,17 @@ def test_unknown_timezone_is_a_value_error():
 def test_to_wire_needs_a_datetime():
     with pytest.raises(TypeError):
         to_wire("2025-01-01 00:00:00", "UTC")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "２０２５-01-24 15:30:00",  # full-width digits
+        "2025-01-24 1٥:30:00",  # an Arabic-Indic five
+        "2025-01-24 15:30:00\n",
+    ],
+)
+def test_only_ascii_digits_have_the_wire_layout(text):
+    assert not has_wire_layout(text)
+    with pytest.raises(ValueError):
+        from_wire(text)
