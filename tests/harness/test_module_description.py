@@ -45,13 +45,13 @@ def manifest():
 
 
 def blocks(path):
-    """Paragraphs and list items of a document, as plain text; code (paths,
+    """Paragraphs and list items (nested ones too) of a document, as plain text; code (paths,
     endpoints such as the sandbox's /sandbox/push/approval_log) left out."""
     text = re.sub(r"`[^`\n]*`", "", path.read_text(encoding="utf-8"))
     if path.suffix == ".html":
         parts = re.split(r"<(?:p|li|h\d)\b[^>]*>", text)
         return [re.sub(r"<[^>]+>", " ", part) for part in parts]
-    return re.split(r"\n\s*\n|\n(?=- )", text)
+    return re.split(r"\n\s*\n|\n(?=\s*- )", text)
 
 
 def test_apps_card_names_what_this_version_does():
