@@ -173,6 +173,17 @@ class Odoo:
         )
 
 
+PAGES = (
+    "overview",
+    "settings",
+    "console",
+    "console_row",
+    "resync",
+    "flow",
+    "engine_flow",
+    "events",
+    "event",
+)
 # What each page must show before it is captured (JavaScript conditions).
 READY = {
     "overview": "document.querySelectorAll('.o_aiflow_overview .o_aiflow_bar').length === 48 + 14",
@@ -184,6 +195,10 @@ READY = {
     "'.o_form_view div[name=\"request_body_display\"] .ace_line')",
     "resync": "!!document.querySelector('.modal div[name=\"department_enabled_count\"]')",
     "flow": "!!document.querySelector('.o_form_view div[name=\"flow_code\"]')",
+    "engine_flow": "!!document.querySelector("
+    "'.o_form_view div[name=\"form_field_ids\"] .o_data_row')",
+    "events": "document.querySelectorAll('.o_list_view .o_data_row').length > 0",
+    "event": "!!document.querySelector('.o_form_view div[name=\"body_pretty\"] .ace_line')",
 }
 
 
@@ -210,6 +225,18 @@ def shoot(browser, odoo, name, lang, out_dir):
     elif name == "flow":
         [flow] = odoo.call("aiflow.flow", "search_read", [], ["id"], limit=1)
         browser.open(f"{base}/odoo/action-aiflow_connector.aiflow_flow_action/{flow['id']}")
+    elif name == "engine_flow":
+        [flow] = odoo.call("aiflow.flow", "search_read", [("mode", "=", "engine")], ["id"], limit=1)
+        browser.open(f"{base}/odoo/action-aiflow_connector.aiflow_flow_action/{flow['id']}")
+    elif name == "events":
+        browser.open(f"{base}/odoo/action-aiflow_connector.aiflow_inbound_event_action")
+    elif name == "event":
+        [event] = odoo.call(
+            "aiflow.inbound.event", "search_read", [("state", "=", "failed")], ["id"], limit=1
+        )
+        browser.open(
+            f"{base}/odoo/action-aiflow_connector.aiflow_inbound_event_action/{event['id']}"
+        )
     elif name == "resync":
         action = odoo.rpc(
             "/web/action/load", action_id="aiflow_connector.aiflow_full_resync_action"
@@ -272,7 +299,7 @@ def main():
         for lang in LANGS:
             print(f"{lang}:")
             odoo.call("res.users", "write", [odoo.uid], {"lang": lang})
-            for name in ("overview", "settings", "console", "console_row", "resync", "flow"):
+            for name in PAGES:
                 path = shoot(browser, odoo, name, lang, args.out)
                 if lang == "en_US" and name in MODULE_PAGE and args.out == DOCS:
                     shutil.copyfile(
