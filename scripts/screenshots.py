@@ -263,11 +263,87 @@ def shoot(browser, odoo, name, lang, out_dir):
     return path
 
 
+# Events the sandbox pushes to a demo that has received none yet, so that the
+# received-events pages have something to show: a process started, approved
+# and completed, and a COMPLETE for a process Odoo never saw (it fails).
+DEMO_EVENTS = (
+    (
+        "workflow",
+        {
+            "orderId": 9001,
+            "businessKey": "PARTNER_REVIEW-DEMO-1",
+            "taskId": "start",
+            "taskName": "发起",
+            "action": "START",
+            "handlerUserCode": "U000001",
+            "handleTime": "2026-12-04 14:05:00",
+            "formData": {"name": "上海云帆科技有限公司", "is_company": True, "type": "contact"},
+        },
+    ),
+    (
+        "approval_log",
+        {
+            "orderId": 9001,
+            "businessKey": "PARTNER_REVIEW-DEMO-1",
+            "logs": [
+                {
+                    "taskId": "T1",
+                    "taskName": "销售经理审批",
+                    "handlerUserCode": "U000001",
+                    "handleResult": "APPROVED",
+                    "handleComment": "资质齐全，同意",
+                    "handleTime": "2026-12-04 14:20:00",
+                }
+            ],
+        },
+    ),
+    (
+        "workflow",
+        {
+            "orderId": 9001,
+            "businessKey": "PARTNER_REVIEW-DEMO-1",
+            "taskId": "T2",
+            "taskName": "财务审批",
+            "action": "COMPLETE",
+            "handlerUserCode": "U000001",
+            "handleTime": "2026-12-04 15:30:00",
+        },
+    ),
+    (
+        "workflow",
+        {
+            "orderId": 9002,
+            "businessKey": "PARTNER_REVIEW-DEMO-2",
+            "taskId": "T1",
+            "taskName": "销售经理审批",
+            "action": "COMPLETE",
+            "handlerUserCode": "U000001",
+            "handleTime": "2026-12-04 16:00:00",
+        },
+    ),
+)
+
+
+def seed_events(odoo, sandbox_url):
+    """Have the sandbox push DEMO_EVENTS when Odoo has received no event."""
+    if odoo.call("aiflow.inbound.event", "search_count", []):
+        return
+    for kind, body in DEMO_EVENTS:
+        response = requests.post(f"{sandbox_url}/sandbox/push/{kind}", json=body, timeout=30)
+        response.raise_for_status()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     port = os.environ.get("ODOO_PORT", "8069")
     parser.add_argument("--url", default=f"http://127.0.0.1:{port}", help="the demo's Odoo")
     parser.add_argument("--db", default=os.environ.get("AIFLOW_DEMO_DB", "aiflow_demo"))
+    sandbox_port = os.environ.get("SANDBOX_PORT", "8090")
+    parser.add_argument(
+        "--sandbox",
+        default=f"http://127.0.0.1:{sandbox_port}",
+        help="the demo's sandbox, which pushes demo events when Odoo has none",
+    )
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
     parser.add_argument("--out", type=Path, default=DOCS)
@@ -288,6 +364,7 @@ def main():
 
     odoo = Odoo(args.url, args.db, args.login, args.password)
     [user] = odoo.call("res.users", "read", [odoo.uid], ["lang"])
+    seed_events(odoo, args.sandbox.rstrip("/"))
     browser = Browser(args.chromium, width, height)
     try:
         browser.call(
