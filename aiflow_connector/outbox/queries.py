@@ -489,3 +489,51 @@ def vacuum(cr, before):
         )
     )
     return cr.rowcount
+
+
+# -- tests and maintenance ------------------------------------------------------
+
+
+def delete_rows(cr, resync_token=None, res_model=None, res_id=None):
+    """Remove rows for good: every row; with ``resync_token``, the rows of
+    that resync (of any resync when it is True); with ``res_model`` and
+    ``res_id``, the rows of that record."""
+    where = [SQL("TRUE")]
+    if resync_token is True:
+        where.append(SQL("resync_token IS NOT NULL"))
+    elif resync_token:
+        where.append(SQL("resync_token = %s", resync_token))
+    if res_model:
+        where.append(SQL("res_model = %s AND res_id = %s", res_model, res_id))
+    cr.execute(SQL("DELETE FROM aiflow_outbox WHERE %s", SQL(" AND ").join(where)))
+    return cr.rowcount
+
+
+def set_write_date(cr, ids, when):
+    """Date the last change of rows ``ids`` back to ``when`` (the vacuum's age)."""
+    cr.execute(SQL("UPDATE aiflow_outbox SET write_date = %s WHERE id = ANY(%s)", when, list(ids)))
+
+
+def state_counts(cr, ids=None):
+    """state -> number of rows (of ``ids``, or of the whole table)."""
+    where = SQL("id = ANY(%s)", list(ids)) if ids is not None else SQL("TRUE")
+    cr.execute(SQL("SELECT state, count(*) FROM aiflow_outbox WHERE %s GROUP BY state", where))
+    return dict(cr.fetchall())
+
+
+def record_states(cr, res_model, res_id):
+    """States of the rows of one record, oldest row first."""
+    cr.execute(
+        SQL(
+            "SELECT state FROM aiflow_outbox WHERE res_model = %s AND res_id = %s ORDER BY id",
+            res_model,
+            res_id,
+        )
+    )
+    return [state for (state,) in cr.fetchall()]
+
+
+def resync_tokens(cr):
+    """The resync tokens the rows carry."""
+    cr.execute("SELECT DISTINCT resync_token FROM aiflow_outbox WHERE resync_token IS NOT NULL")
+    return {token for (token,) in cr.fetchall()}

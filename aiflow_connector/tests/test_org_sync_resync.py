@@ -12,6 +12,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.aiflow_connector.outbox import queries
 from odoo.addons.aiflow_connector.wizards.aiflow_full_resync import RESYNC_PARAM
 
 from .common import DEPT_PATH, USER_PATH, OrgSyncCase
@@ -171,7 +172,7 @@ class TestFullResync(OrgSyncCase):
 
         def cleanup():
             with closing(sql_db.db_connect(dbname).cursor()) as cr:
-                cr.execute("DELETE FROM aiflow_outbox WHERE resync_token IS NOT NULL")
+                queries.delete_rows(cr, resync_token=True)
                 cr.execute("DELETE FROM ir_config_parameter WHERE key = %s", (RESYNC_PARAM,))
                 cr.commit()
 
@@ -197,11 +198,7 @@ class TestFullResync(OrgSyncCase):
             with self.assertRaises(UserError):
                 second.create({}).action_confirm()
             second_cr.rollback()
-            second_cr.execute(
-                "SELECT count(DISTINCT resync_token) FROM aiflow_outbox"
-                " WHERE resync_token IS NOT NULL"
-            )
-            self.assertEqual(second_cr.fetchone()[0], 1)
+            self.assertEqual(len(queries.resync_tokens(second_cr)), 1)
 
     def test_progress_widget_is_in_the_backend_bundle(self):
         paths = [

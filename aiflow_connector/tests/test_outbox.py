@@ -11,7 +11,7 @@ import psycopg2
 from odoo import fields, sql_db
 from odoo.tests import tagged
 
-from odoo.addons.aiflow_connector.outbox import claims, delivery, wakeup
+from odoo.addons.aiflow_connector.outbox import claims, delivery, queries, wakeup
 
 from .common import DEPT_PATH, PREFIX, USER_PATH, OrgSyncCase
 
@@ -248,9 +248,8 @@ class TestOutbox(OrgSyncCase):
         old = self.Dept.create({"name": "Old"})
         self.deliver()
         old_row = self.rows(old)
-        self.env.cr.execute(
-            "UPDATE aiflow_outbox SET write_date = now() - interval '40 days' WHERE id IN %s",
-            (tuple((old_row | row).ids),),
+        queries.set_write_date(
+            self.env.cr, (old_row | row).ids, fields.Datetime.now() - timedelta(days=40)
         )
         fresh = self.Dept.create({"name": "Fresh"})
         self.deliver()

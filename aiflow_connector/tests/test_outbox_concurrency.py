@@ -15,7 +15,7 @@ from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import tagged
 
 from odoo.addons.aiflow_connector import settings as aiflow_settings
-from odoo.addons.aiflow_connector.outbox import claims
+from odoo.addons.aiflow_connector.outbox import claims, queries
 from odoo.addons.aiflow_connector.protocol.client import AiflowClient
 from odoo.addons.aiflow_connector.protocol.signing import Credential, Signer
 
@@ -32,7 +32,7 @@ class TestTwoWorkers(OrgSyncCase):
     @staticmethod
     def _delete_committed_rows(dbname, token):
         with closing(sql_db.db_connect(dbname).cursor()) as cr:
-            cr.execute("DELETE FROM aiflow_outbox WHERE resync_token = %s", (token,))
+            queries.delete_rows(cr, resync_token=token)
             cr.commit()
 
     def test_two_workers_send_no_row_twice(self):
@@ -111,11 +111,7 @@ class TestTwoWorkers(OrgSyncCase):
         # Both workers took part (claims are small: 5 rows x 5 batches).
         self.assertTrue(all(result.get("sent") for result in results), results)
         with closing(sql_db.db_connect(dbname).cursor()) as cr:
-            cr.execute(
-                "SELECT state, count(*) FROM aiflow_outbox WHERE id IN %s GROUP BY state",
-                (tuple(row_ids),),
-            )
-            self.assertEqual(dict(cr.fetchall()), {"done": ROWS})
+            self.assertEqual(queries.state_counts(cr, row_ids), {"done": ROWS})
 
     def test_save_while_a_worker_claims_the_row_does_not_fail(self):
         """A user's transaction (REPEATABLE READ) began before a worker
@@ -130,10 +126,7 @@ class TestTwoWorkers(OrgSyncCase):
 
         def cleanup():
             with closing(sql_db.db_connect(dbname).cursor()) as cr:
-                cr.execute(
-                    "DELETE FROM aiflow_outbox WHERE res_model = 'hr.department' AND res_id = %s",
-                    (dept_id,),
-                )
+                queries.delete_rows(cr, res_model="hr.department", res_id=dept_id)
                 cr.execute("DELETE FROM hr_department WHERE id = %s", (dept_id,))
                 cr.commit()
 
@@ -143,28 +136,21 @@ class TestTwoWorkers(OrgSyncCase):
             closing(sql_db.db_connect(dbname).cursor()) as worker_cr,
         ):
             user_env = self._real_env(user_cr)
-            user_cr.execute("SELECT count(*) FROM aiflow_outbox")  # snapshot taken
+            queries.state_counts(user_cr)  # snapshot taken
             worker = self._real_env(worker_cr)["aiflow.outbox"].with_context(
                 aiflow_outbox_commit=True
             )
-            _token, claimed = claims.claim(worker.env, 1000)
+            claim_token, claimed = claims.claim(worker.env, 1000)
             self.assertIn(
                 dept_id, [row.res_id for row in claimed if row.res_model == "hr.department"]
             )
             user_env["hr.department"].browse(dept_id).write({"name": name + " renamed"})
             user_cr.commit()  # must not raise a serialization failure
-            user_cr.execute(
-                "SELECT state FROM aiflow_outbox WHERE res_model = 'hr.department'"
-                " AND res_id = %s ORDER BY id",
-                (dept_id,),
+            self.assertEqual(
+                queries.record_states(user_cr, "hr.department", dept_id), ["sending", "pending"]
             )
-            self.assertEqual([state for (state,) in user_cr.fetchall()], ["sending", "pending"])
             # Rows of others the claim took go back as they were.
-            worker_cr.execute(
-                "UPDATE aiflow_outbox SET state = 'pending', claim_token = NULL, claimed_at = NULL"
-                " WHERE claim_token = %s",
-                (_token,),
-            )
+            claims.release(worker.env, claim_token, dict.fromkeys(row.id for row in claimed))
             worker_cr.commit()
 
     def test_a_record_being_sent_is_not_claimed_by_another_worker(self):
