@@ -15,13 +15,16 @@ from .claims import (
     CLAIM_BATCHES,
     LEASE_RENEWAL,
     Outcome,
+    auto_commit,
     claim,
     commit,
+    defer_commit_flush,
     release,
     renew,
-    settle,
+    restore_commit_flush,
 )
 from .group import Group
+from .settler import Settler
 from .states import DEAD
 
 # Rows left waiting for a record another worker was sending are looked at
@@ -43,9 +46,22 @@ class Run:
         self.deadline = time.monotonic() + time_budget
         self.stats = defaultdict(int)
         self.claimed = None
+        self.settler = Settler(env)
 
     def deliver(self):
         """Send what is due; returns whether the run ran out of time."""
+        threaded = auto_commit(self.env)
+        if threaded:
+            defer_commit_flush(self.env.cr)
+        try:
+            out_of_time = self._deliver()
+        finally:
+            self.settler.close()
+        if threaded:
+            restore_commit_flush(self.env.cr)
+        return out_of_time
+
+    def _deliver(self):
         stopped = out_of_time = False
         # A child that had to wait for a parent claimed later in this run
         # gets another pass once something was delivered.
@@ -56,6 +72,9 @@ class Run:
                 if time.monotonic() > self.deadline:
                     out_of_time = True
                     break
+                # A claim sees the outcomes recorded so far (rows of a
+                # record still being sent are not claimed).
+                self.settler.drain()
                 token, rows = claim(self.env, self.settings.sync_batch_size * CLAIM_BATCHES, skip)
                 if not rows:
                     break
@@ -99,6 +118,9 @@ class Run:
         """Before a call: renew the claim once half its lease is gone, so
         that no other worker takes its rows while this one still sends."""
         if time.monotonic() - self.claimed >= LEASE_RENEWAL.total_seconds():
+            # The renewal writes every row of the claim: not while the
+            # settler writes some of them.
+            self.settler.drain()
             renew(self.env, token)
             self.claimed = time.monotonic()
 
@@ -117,7 +139,7 @@ class Run:
             for row in rows
         ]
         self.stats["failed"] += len(outcomes)
-        settle(self.env, token, outcomes)
+        self.settler.submit(token, outcomes)
 
     def waiting_note(self, key):
         return self.env._("Waiting for %(key)s to reach aiflow first.", key=key)

@@ -17,7 +17,7 @@ from ..protocol import send_plan
 from ..protocol.errors import AiflowError, PayloadError
 from ..protocol.schema import validate, validate_item
 from . import queries
-from .claims import Outcome, commit, release, retry_delay, settle
+from .claims import Outcome, commit, release, retry_delay
 from .states import DEAD, DONE, RETRYING
 
 _logger = logging.getLogger(__name__)
@@ -63,6 +63,8 @@ class Group:
     def send(self):
         """Returns (stopped, ids left waiting)."""
         source, endpoint = self.source, self.source.endpoint
+        # What these rows wait for may have just been settled.
+        self.run.settler.drain()
         self.build_items()
         outcomes, entries, broken = [], [], []
         nothing_note = self.env._(
@@ -101,7 +103,7 @@ class Group:
         for row_id, message in plan.invalid.items():
             outcomes.append(Outcome(row_id, DEAD, message, _json(self.items[row_id])))
             self.stats["failed"] += 1
-        settle(self.env, self.token, outcomes)
+        self.settle(outcomes)
         waiting = {row_id: self.run.waiting_note(dep[1]) for row_id, dep in plan.waiting.items()}
         release(self.env, self.token, waiting)
         self.stats["waiting"] += len(waiting)
@@ -161,11 +163,11 @@ class Group:
         """Send ``queue`` (a deque of row ids in order) in batches; True =
         stop the run.
 
-        While aiflow works on one batch, the outcome of the previous one is
-        recorded: the HTTP call runs on a helper thread, the database work
-        stays on this one. A batch is sent only once the answer to the
-        previous one is known, so it never holds a child of a record that
-        answer refused.
+        While aiflow works on one batch (the HTTP call runs on a helper
+        thread), this thread prepares the next one and the settler records
+        the outcome of the previous one. A batch is sent only once the
+        answer to the previous one is known, so it never holds a child of a
+        record that answer refused.
         """
         size = self.run.settings.sync_batch_size if self.source.batched else 1
         stopped = False
@@ -203,9 +205,14 @@ class Group:
                         self.run.client.call, self.source.endpoint, body, check=False
                     )
                     previous = (call, batch, sent)
-                settle(self.env, self.token, outcomes)
+                self.settle(outcomes)
                 commit(self.env)
         return stopped
+
+    def settle(self, outcomes):
+        # What a success callback wrote on this thread's transaction and the
+        # outcome that says so are committed together.
+        self.run.settler.submit(self.token, outcomes, inline=self.source.on_success is not None)
 
     def next_batch(self, queue, size):
         """Take up to ``size`` row ids off ``queue`` (in place); rows under a
@@ -334,5 +341,5 @@ class Group:
             else:
                 outcomes.append(Outcome(row_id, DEAD, message, request, response_text, sent=True))
                 self.stats["failed"] += 1
-        settle(self.env, self.token, outcomes)
+        self.settle(outcomes)
         commit(self.env)
