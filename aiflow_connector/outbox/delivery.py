@@ -16,7 +16,6 @@ from .claims import (
     LEASE_RENEWAL,
     Outcome,
     auto_commit,
-    claim,
     commit,
     defer_commit_flush,
     release,
@@ -24,6 +23,7 @@ from .claims import (
     restore_commit_flush,
 )
 from .group import Group
+from .prefetch import Prefetch, claim_now
 from .settler import Settler
 from .states import DEAD
 
@@ -47,6 +47,9 @@ class Run:
         self.stats = defaultdict(int)
         self.claimed = None
         self.settler = Settler(env)
+        self.skip = set()  # rows left waiting in this pass: not claimed again
+        self.chunk_waited = set()
+        self.next_claim = None  # a Prefetch on its way
 
     def deliver(self):
         """Send what is due; returns whether the run ran out of time."""
@@ -56,7 +59,12 @@ class Run:
         try:
             out_of_time = self._deliver()
         finally:
-            self.settler.close()
+            try:
+                if self.next_claim is not None:
+                    self.next_claim.cancel()
+                    self.next_claim = None
+            finally:
+                self.settler.close()
         if threaded:
             restore_commit_flush(self.env.cr)
         return out_of_time
@@ -67,20 +75,19 @@ class Run:
         # gets another pass once something was delivered.
         while not (stopped or out_of_time):
             delivered_before = self.stats["done"]
-            skip = set()
+            self.skip = skip = set()
             while True:
                 if time.monotonic() > self.deadline:
                     out_of_time = True
                     break
-                # A claim sees the outcomes recorded so far (rows of a
-                # record still being sent are not claimed).
+                # What is planned next sees the outcomes recorded so far.
                 self.settler.drain()
-                token, rows = claim(self.env, self.settings.sync_batch_size * CLAIM_BATCHES, skip)
-                if not rows:
+                taken = self._take_claim()
+                if not taken.rows:
                     break
-                self.claimed = time.monotonic()
+                self.claimed = taken.claimed
                 self.stats["claims"] += 1
-                stopped, waited = self.send(token, rows)
+                stopped, waited = self.send(taken.token, taken.rows, taken.items)
                 skip.update(waited)
                 if stopped:
                     break
@@ -88,9 +95,29 @@ class Run:
                 break
         return out_of_time or time.monotonic() > self.deadline
 
-    def send(self, token, rows):
-        """Send claimed ``rows``; returns (stopped, ids left waiting)."""
-        waited = set()
+    def _take_claim(self):
+        if self.next_claim is not None:
+            next_claim, self.next_claim = self.next_claim, None
+            return next_claim.result()
+        # Rows of a record still being sent are not claimed.
+        return claim_now(self.env, self.claim_size, self.skip)
+
+    @property
+    def claim_size(self):
+        return self.settings.sync_batch_size * CLAIM_BATCHES
+
+    def prefetch(self, waited):
+        """Take the next claim beside the sending of the current one (not
+        inside a test's transaction, nor once out of time)."""
+        if self.settler.threaded and time.monotonic() < self.deadline:
+            self.next_claim = Prefetch(
+                self.env, self.settings, self.claim_size, self.skip | self.chunk_waited | waited
+            )
+
+    def send(self, token, rows, items=None):
+        """Send claimed ``rows`` (``items``: those already built); returns
+        (stopped, ids left waiting)."""
+        self.chunk_waited = waited = set()
         groups = defaultdict(list)
         orphans = []
         for row in rows:
@@ -104,13 +131,21 @@ class Run:
         for position, key in enumerate(order):
             rows_of_group = groups[key]
             stopped, group_waited = Group(
-                self, token, rows_of_group[0].source, rows_of_group
+                self,
+                token,
+                rows_of_group[0].source,
+                rows_of_group,
+                items={row.id: items[row.id] for row in rows_of_group if row.id in (items or ())},
+                last=position == len(order) - 1,
             ).send()
             waited.update(group_waited)
             if stopped:
                 later = [row.id for k in order[position + 1 :] for row in groups[k]]
                 release(self.env, token, dict.fromkeys(later))
                 commit(self.env)
+                if self.next_claim is not None:
+                    self.next_claim.cancel()
+                    self.next_claim = None
                 return True, waited
         return False, waited
 

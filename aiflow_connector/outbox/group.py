@@ -18,6 +18,7 @@ from ..protocol.errors import AiflowError, PayloadError
 from ..protocol.schema import validate, validate_item
 from . import queries
 from .claims import Outcome, commit, release, retry_delay
+from .prefetch import build_items
 from .states import DEAD, DONE, RETRYING
 
 _logger = logging.getLogger(__name__)
@@ -30,32 +31,24 @@ def _json(value):
 class Group:
     """Claimed rows of one source and priority: planned, then sent in batches."""
 
-    def __init__(self, run, token, source, rows):
+    def __init__(self, run, token, source, rows, items=None, last=True):
         self.run = run
         self.env = run.env
         self.token = token
         self.source = source
         self.rows = rows
         self.stats = run.stats
-        self.items = {}
+        # row id -> item to send (None: nothing to send), when built beforehand
+        self.items = items or {}
+        self.last = last  # the claim's last group
         self.res_ids = {row.id: row.res_id for row in rows}
         self.waited = set()
         self.failed_keys = set()
 
     def build_items(self):
-        """row id -> item to send, or None when there is nothing to send."""
-        live = []
-        for row in self.rows:
-            if row.mode == "fixed":
-                self.items[row.id] = json.loads(row.payload)
-            else:
-                live.append(row)
-        if live:
-            built = self.source.build(
-                self.env, list({row.res_id for row in live}), self.run.settings
-            )
-            for row in live:
-                self.items[row.id] = built.get(row.res_id)
+        missing = [row for row in self.rows if row.id not in self.items]
+        if missing:
+            self.items.update(build_items(self.env, self.source, missing, self.run.settings))
 
     def key_of(self, row_id):
         return self.source.item_key(self.items[row_id])
@@ -117,6 +110,10 @@ class Group:
         self.failed_keys = {
             (endpoint, self.key_of(row_id)) for row_id in [*broken, *plan.invalid, *plan.waiting]
         }
+        if self.last:
+            # Nothing of this claim is planned any more: the next claim may be
+            # taken while these batches are sent.
+            self.run.prefetch(self.waited)
         return self.send_batches(deque(plan.ordered)), self.waited
 
     def dependencies(self, item):
