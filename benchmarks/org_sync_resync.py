@@ -53,9 +53,9 @@ class RecordingClient:
         self.client = client
         self.calls = []
 
-    def call(self, endpoint_name, payload, *, check=True):
+    def call(self, endpoint_name, payload, *, check=True, **options):
         self.calls.append((endpoint_name, payload))
-        return self.client.call(endpoint_name, payload, check=check)
+        return self.client.call(endpoint_name, payload, check=check, **options)
 
     def close(self):
         self.client.close()

@@ -14,6 +14,7 @@ from datetime import timedelta
 from odoo import fields
 
 from ..protocol import send_plan
+from ..protocol.client import encode_json
 from ..protocol.errors import AiflowError, PayloadError
 from ..protocol.schema import validate, validate_item
 from . import queries
@@ -173,14 +174,14 @@ class Group:
             while queue or previous:
                 outcomes = []
                 if previous is not None:
-                    call, row_ids, sent = previous
+                    call, row_ids, sent, texts = previous
                     try:
                         data = call.result()
                     except AiflowError as exc:
                         release(self.env, self.token, dict.fromkeys(queue))
                         self.record_error(exc, row_ids)
                         return bool(exc.retryable)
-                    outcomes = self.outcomes(sent, data)
+                    outcomes = self.outcomes(sent, data, texts)
                     previous = None
                 if queue and time.monotonic() > self.run.deadline:
                     # Out of time: the rest goes back to the queue for the
@@ -192,6 +193,12 @@ class Group:
                 if batch:
                     sent = self.group_items(batch)
                     body = self.source.wrap(item for item, _ids in sent)
+                    # Each item encoded once, here, while the previous call
+                    # is in flight: for the body and for its row's record.
+                    try:
+                        texts = [encode_json(item) for item, _ids in sent]
+                    except PayloadError:
+                        texts = None  # the call fails on it, as it would
                     self.run.keep_claim(self.token)
                     commit(self.env)
                     self.stats["requests"] += 1
@@ -199,9 +206,13 @@ class Group:
                     # bad record does not sink its batch); the envelope
                     # around them cannot be wrong.
                     call = http.submit(
-                        self.run.client.call, self.source.endpoint, body, check=False
+                        self.run.client.call,
+                        self.source.endpoint,
+                        body,
+                        check=False,
+                        encoded=self.source.encode(texts) if texts else None,
                     )
-                    previous = (call, batch, sent)
+                    previous = (call, batch, sent, texts)
                 self.settle(outcomes)
                 commit(self.env)
         return stopped
@@ -249,9 +260,10 @@ class Group:
             groups.setdefault(key, []).append(row_id)
         return [(self.items[ids[0]], ids) for ids in groups.values()]
 
-    def outcomes(self, sent, data):
-        """Outcomes for ``sent`` ([(item, row ids)]) from aiflow's answer
-        ``data``; keys its ``failDetails`` refused join the failed ones."""
+    def outcomes(self, sent, data, texts=None):
+        """Outcomes for ``sent`` ([(item, row ids)]; ``texts``: the items as
+        encoded in the request) from aiflow's answer ``data``; keys its
+        ``failDetails`` refused join the failed ones."""
         data = data if isinstance(data, dict) else {}
         by_index, by_id = {}, {}
         if self.source.batched:
@@ -270,7 +282,7 @@ class Group:
         for index, (item, ids) in enumerate(sent):
             key = self.source.item_key(item)
             detail = by_index.get(index) or by_id.get(str(key))
-            request = _json(item)
+            request = texts[index] if texts else _json(item)
             if detail:
                 message = self.env._(
                     "aiflow refused this record: %(code)s %(message)s",

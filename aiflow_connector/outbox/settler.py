@@ -79,8 +79,13 @@ class Settler:
         cursor = None
         try:
             cursor = sql_db.db_connect(dbname).cursor()
+            # Each settle is one statement: run as a transaction of its own
+            # (one round trip, no BEGIN or COMMIT), at READ COMMITTED, where
+            # a row whose lease ran out while it was sent, and that another
+            # worker claimed meanwhile, is re-checked (its token) and left
+            # alone instead of failing the statement.
+            cursor.connection.autocommit = True
             defer_commit_flush(cursor)
-            cursor.commit()
         except Exception as exc:  # no connection: the worker raises it
             self.error = exc
         try:
@@ -91,17 +96,15 @@ class Settler:
                         return
                     if self.error is None:
                         token, outcomes, now = job
-                        # A row whose lease ran out while it was sent may
-                        # have been claimed again meanwhile: READ COMMITTED
-                        # re-checks its token instead of failing.
-                        cursor.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
                         queries.settle(cursor, token, outcomes, now, uid)
-                        cursor.commit()
                 except Exception as exc:  # handed to the worker's thread
                     self.error = exc
-                    cursor.rollback()
                 finally:
                     self._queue.task_done()
         finally:
             if cursor is not None:
-                cursor.close()
+                try:
+                    # The pool lends the connection again as Odoo expects it.
+                    cursor.connection.autocommit = False
+                finally:
+                    cursor.close()
