@@ -87,7 +87,7 @@ class Run:
                     break
                 self.claimed = taken.claimed
                 self.stats["claims"] += 1
-                stopped, waited = self.send(taken.token, taken.rows, taken.items)
+                stopped, waited = self.send(taken.token, taken.rows, taken)
                 skip.update(waited)
                 if stopped:
                     break
@@ -114,9 +114,9 @@ class Run:
                 self.env, self.settings, self.claim_size, self.skip | self.chunk_waited | waited
             )
 
-    def send(self, token, rows, items=None):
-        """Send claimed ``rows`` (``items``: those already built); returns
-        (stopped, ids left waiting)."""
+    def send(self, token, rows, built=None):
+        """Send claimed ``rows`` (``built``: a prefetched :class:`.prefetch.Claim`
+        whose items are built); returns (stopped, ids left waiting)."""
         self.chunk_waited = waited = set()
         groups = defaultdict(list)
         orphans = []
@@ -135,7 +135,7 @@ class Run:
                 token,
                 rows_of_group[0].source,
                 rows_of_group,
-                items={row.id: items[row.id] for row in rows_of_group if row.id in (items or ())},
+                built=built,
                 last=position == len(order) - 1,
             ).send()
             waited.update(group_waited)

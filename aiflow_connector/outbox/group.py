@@ -16,10 +16,9 @@ from odoo import fields
 from ..protocol import send_plan
 from ..protocol.client import encode_json
 from ..protocol.errors import AiflowError, PayloadError
-from ..protocol.schema import validate, validate_item
 from . import queries
 from .claims import Outcome, commit, release, retry_delay
-from .prefetch import build_items
+from .prefetch import build_items, item_problem
 from .states import DEAD, DONE, RETRYING
 
 _logger = logging.getLogger(__name__)
@@ -32,15 +31,17 @@ def _json(value):
 class Group:
     """Claimed rows of one source and priority: planned, then sent in batches."""
 
-    def __init__(self, run, token, source, rows, items=None, last=True):
+    def __init__(self, run, token, source, rows, built=None, last=True):
         self.run = run
         self.env = run.env
         self.token = token
         self.source = source
         self.rows = rows
         self.stats = run.stats
-        # row id -> item to send (None: nothing to send), when built beforehand
-        self.items = items or {}
+        # row id -> item to send (None: nothing to send), and the problem
+        # found in it (PayloadError or None), for those built beforehand
+        self.items = dict(built.items) if built else {}
+        self.problems = dict(built.problems) if built else {}
         self.last = last  # the claim's last group
         self.res_ids = {row.id: row.res_id for row in rows}
         self.waited = set()
@@ -70,12 +71,12 @@ class Group:
             if item is None:
                 outcomes.append(Outcome(row.id, DONE, nothing_note))
                 continue
-            try:
-                if source.batched:
-                    validate_item(endpoint, item, 0)
-                else:
-                    validate(endpoint, item)
-            except PayloadError as exc:
+            exc = (
+                self.problems[row.id]
+                if row.id in self.problems
+                else item_problem(source, item)
+            )
+            if exc is not None:
                 message = self.env._(
                     "The payload breaks the aiflow specification: %(error)s", error=str(exc)
                 )

@@ -21,6 +21,8 @@ import time
 
 from odoo import api, sql_db
 
+from ..protocol.errors import PayloadError
+from ..protocol.schema import validate, validate_item
 from .claims import claim, commit, defer_commit_flush, release
 
 
@@ -41,15 +43,28 @@ def build_items(env, source, rows, settings):
     return items
 
 
+def item_problem(source, item):
+    """The PayloadError ``item`` breaks the aiflow specification with, or None."""
+    try:
+        if source.batched:
+            validate_item(source.endpoint, item, 0)
+        else:
+            validate(source.endpoint, item)
+    except PayloadError as exc:
+        return exc
+    return None
+
+
 class Claim:
     """Claimed rows: their token, when they were claimed (monotonic clock),
-    the rows, and row id -> item for those already built."""
+    the rows, and for those already built their items and problems."""
 
-    def __init__(self, token, rows, claimed, items=None):
+    def __init__(self, token, rows, claimed):
         self.token = token
         self.rows = rows
         self.claimed = claimed
-        self.items = items or {}
+        self.items = {}
+        self.problems = {}  # row id -> item_problem(), for the items built
 
 
 def claim_now(env, limit, skip):
@@ -103,7 +118,13 @@ class Prefetch:
                     if row.source is not None:
                         by_source.setdefault(row.source, []).append(row)
                 for source, source_rows in by_source.items():
-                    taken.items.update(build_items(env, source, source_rows, settings))
+                    items = build_items(env, source, source_rows, settings)
+                    taken.items.update(items)
+                    taken.problems.update(
+                        (row_id, item_problem(source, item))
+                        for row_id, item in items.items()
+                        if item is not None
+                    )
                 cr.rollback()  # the build wrote nothing; the claim is committed
         except Exception as exc:  # handed to the worker's thread
             self.error = exc
