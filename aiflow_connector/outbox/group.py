@@ -71,11 +71,7 @@ class Group:
             if item is None:
                 outcomes.append(Outcome(row.id, DONE, nothing_note))
                 continue
-            exc = (
-                self.problems[row.id]
-                if row.id in self.problems
-                else item_problem(source, item)
-            )
+            exc = self.problems[row.id] if row.id in self.problems else item_problem(source, item)
             if exc is not None:
                 message = self.env._(
                     "The payload breaks the aiflow specification: %(error)s", error=str(exc)

@@ -129,7 +129,7 @@ def test_a_body_from_its_items_texts_is_the_same_bytes(server, client):
     """The worker encodes each item once (for the body and for its row's
     record): the body it puts together is the one encode_body gives."""
     payload = sample("user_sync")
-    payload["users"].append(dict(payload["users"][0], userId="U2", userName="张三 \"二\""))
+    payload["users"].append(dict(payload["users"][0], userId="U2", userName='张三 "二"'))
     texts = [encode_json(item) for item in payload["users"]]
     assert encode_list_body("users", texts) == encode_body(payload)
     assert encode_list_body("users", []) == encode_body({"users": []})
