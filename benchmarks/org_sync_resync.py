@@ -6,8 +6,11 @@
 Builds the fixture once per database (ORM, about 4 minutes for 20,000
 employees here; a database that already has it is reused), then times only
 the resync: queueing every record, and delivering them to a sandbox running
-in its own process. Prints records per second, HTTP requests made and the
-peak memory of the process that ran the resync. With --compare-employees it
+in its own process. Prints records per second, HTTP requests made, the
+peak memory of the process that ran the resync, and CPU seconds: of that
+process, of every PostgreSQL backend on the database (the worker records
+outcomes and takes its next claim on connections of their own) and of the
+sandbox. With --compare-employees it
 also resyncs a second database holding that many employees, so the two peak
 memories can be compared (each resync runs in a fresh process).
 
