@@ -248,8 +248,11 @@ class TestOutbox(OrgSyncCase):
         old = self.Dept.create({"name": "Old"})
         self.deliver()
         old_row = self.rows(old)
-        queries.set_write_date(
-            self.env.cr, (old_row | row).ids, fields.Datetime.now() - timedelta(days=40)
+        queries.set_date(
+            self.env.cr,
+            (old_row | row).ids,
+            "write_date",
+            fields.Datetime.now() - timedelta(days=40),
         )
         fresh = self.Dept.create({"name": "Fresh"})
         self.deliver()

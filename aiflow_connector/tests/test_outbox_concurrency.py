@@ -15,7 +15,7 @@ import psycopg2
 
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from odoo.addons.aiflow_connector import settings as aiflow_settings
 from odoo.addons.aiflow_connector.outbox import claims, prefetch, queries, settler
@@ -149,9 +149,13 @@ class TestTwoWorkers(OrgSyncCase):
             )
             user_env["hr.department"].browse(dept_id).write({"name": name + " renamed"})
             user_cr.commit()  # must not raise a serialization failure
-            self.assertEqual(
-                queries.record_states(user_cr, "hr.department", dept_id), ["sending", "pending"]
+            states = queries.select(
+                user_cr,
+                SQL("state"),
+                SQL("res_model = 'hr.department' AND res_id = %s", dept_id),
+                SQL("ORDER BY id"),
             )
+            self.assertEqual([state for (state,) in states], ["sending", "pending"])
             # Rows of others the claim took go back as they were.
             claims.release(worker.env, claim_token, dict.fromkeys(row.id for row in claimed))
             worker_cr.commit()
