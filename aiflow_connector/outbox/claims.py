@@ -9,6 +9,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
+
 from odoo import fields
 
 from . import queries, sources
@@ -82,6 +84,19 @@ def commit(env):
         env.cr.commit()  # pylint: disable=invalid-commit
     else:
         env.flush_all()
+
+
+def commit_if_written(env):
+    """:func:`commit`, skipped when this transaction wrote nothing (what the
+    ORM holds is flushed first): between two batches the worker's own
+    connection usually has nothing to commit, its outcomes going through the
+    settler, and a commit clears every cache of the transaction. Hooks
+    registered meanwhile run with the next commit of the run."""
+    if auto_commit(env):
+        env.flush_all()
+        if env.cr.connection.info.transaction_status == TRANSACTION_STATUS_IDLE:
+            return
+    commit(env)
 
 
 def defer_commit_flush(cr):

@@ -17,7 +17,7 @@ from ..protocol import send_plan
 from ..protocol.client import encode_json
 from ..protocol.errors import AiflowError, PayloadError
 from . import queries
-from .claims import Outcome, commit, release, retry_delay
+from .claims import Outcome, commit, commit_if_written, release, retry_delay
 from .prefetch import build_items, item_problem
 from .states import DEAD, DONE, RETRYING
 
@@ -197,7 +197,7 @@ class Group:
                     except PayloadError:
                         texts = None  # the call fails on it, as it would
                     self.run.keep_claim(self.token)
-                    commit(self.env)
+                    commit_if_written(self.env)
                     self.stats["requests"] += 1
                     # Every item was validated on its own above (so that one
                     # bad record does not sink its batch); the envelope
@@ -211,7 +211,7 @@ class Group:
                     )
                     previous = (call, batch, sent, texts)
                 self.settle(outcomes)
-                commit(self.env)
+                commit_if_written(self.env)
         return stopped
 
     def settle(self, outcomes):
