@@ -128,6 +128,10 @@ class Run:
                 groups[(source.row_priority(row.mode), row.endpoint, row.res_model)].append(row)
         self._settle_orphans(token, orphans)
         order = sorted(groups)
+        # What a success callback stores (a flow's version) may be what the
+        # next claim's payloads are built from: after such a claim, the next
+        # one is taken once it is over, not beside it.
+        prefetch = all(groups[key][0].source.on_success is None for key in order)
         for position, key in enumerate(order):
             rows_of_group = groups[key]
             stopped, group_waited = Group(
@@ -136,7 +140,7 @@ class Run:
                 rows_of_group[0].source,
                 rows_of_group,
                 built=built,
-                last=position == len(order) - 1,
+                last=prefetch and position == len(order) - 1,
             ).send()
             waited.update(group_waited)
             if stopped:

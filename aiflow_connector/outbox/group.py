@@ -31,7 +31,7 @@ def _json(value):
 class Group:
     """Claimed rows of one source and priority: planned, then sent in batches."""
 
-    def __init__(self, run, token, source, rows, built=None, last=True):
+    def __init__(self, run, token, source, rows, built=None, last=False):
         self.run = run
         self.env = run.env
         self.token = token
@@ -42,7 +42,7 @@ class Group:
         # found in it (PayloadError or None), for those built beforehand
         self.items = dict(built.items) if built else {}
         self.problems = dict(built.problems) if built else {}
-        self.last = last  # the claim's last group
+        self.last = last  # the claim's last group, after which the next may be taken
         self.res_ids = {row.id: row.res_id for row in rows}
         self.waited = set()
         self.failed_keys = set()

@@ -9,7 +9,9 @@ What the next claim's rows wait for is still decided once the current claim
 is over (:class:`..group.Group` plans them then): only the claim and the
 build move earlier. The claim leaves out a record whose row is still being
 sent, as it does for another worker's, and the build reads the records after
-the claim, as before.
+the claim, as before. After a claim with a success callback (a flow's
+version stored when aiflow accepts it, which a later payload may carry) the
+next claim waits for it to be over.
 
 Inside a test's transaction (nothing may be committed) there is no prefetch:
 the worker claims when it needs to.
