@@ -14,10 +14,11 @@ from datetime import timedelta
 from odoo import fields
 
 from ..protocol import send_plan
+from ..protocol.client import encode_json
 from ..protocol.errors import AiflowError, PayloadError
-from ..protocol.schema import validate, validate_item
 from . import queries
-from .claims import Outcome, commit, release, retry_delay, settle
+from .claims import Outcome, commit, commit_if_written, release, retry_delay
+from .prefetch import build_items, item_problem
 from .states import DEAD, DONE, RETRYING
 
 _logger = logging.getLogger(__name__)
@@ -30,32 +31,26 @@ def _json(value):
 class Group:
     """Claimed rows of one source and priority: planned, then sent in batches."""
 
-    def __init__(self, run, token, source, rows):
+    def __init__(self, run, token, source, rows, built=None, last=False):
         self.run = run
         self.env = run.env
         self.token = token
         self.source = source
         self.rows = rows
         self.stats = run.stats
-        self.items = {}
+        # row id -> item to send (None: nothing to send), and the problem
+        # found in it (PayloadError or None), for those built beforehand
+        self.items = dict(built.items) if built else {}
+        self.problems = dict(built.problems) if built else {}
+        self.last = last  # the claim's last group, after which the next may be taken
         self.res_ids = {row.id: row.res_id for row in rows}
         self.waited = set()
         self.failed_keys = set()
 
     def build_items(self):
-        """row id -> item to send, or None when there is nothing to send."""
-        live = []
-        for row in self.rows:
-            if row.mode == "fixed":
-                self.items[row.id] = json.loads(row.payload)
-            else:
-                live.append(row)
-        if live:
-            built = self.source.build(
-                self.env, list({row.res_id for row in live}), self.run.settings
-            )
-            for row in live:
-                self.items[row.id] = built.get(row.res_id)
+        missing = [row for row in self.rows if row.id not in self.items]
+        if missing:
+            self.items.update(build_items(self.env, self.source, missing, self.run.settings))
 
     def key_of(self, row_id):
         return self.source.item_key(self.items[row_id])
@@ -63,6 +58,8 @@ class Group:
     def send(self):
         """Returns (stopped, ids left waiting)."""
         source, endpoint = self.source, self.source.endpoint
+        # What these rows wait for may have just been settled.
+        self.run.settler.drain()
         self.build_items()
         outcomes, entries, broken = [], [], []
         nothing_note = self.env._(
@@ -74,12 +71,8 @@ class Group:
             if item is None:
                 outcomes.append(Outcome(row.id, DONE, nothing_note))
                 continue
-            try:
-                if source.batched:
-                    validate_item(endpoint, item, 0)
-                else:
-                    validate(endpoint, item)
-            except PayloadError as exc:
+            exc = self.problems[row.id] if row.id in self.problems else item_problem(source, item)
+            if exc is not None:
                 message = self.env._(
                     "The payload breaks the aiflow specification: %(error)s", error=str(exc)
                 )
@@ -101,7 +94,7 @@ class Group:
         for row_id, message in plan.invalid.items():
             outcomes.append(Outcome(row_id, DEAD, message, _json(self.items[row_id])))
             self.stats["failed"] += 1
-        settle(self.env, self.token, outcomes)
+        self.settle(outcomes)
         waiting = {row_id: self.run.waiting_note(dep[1]) for row_id, dep in plan.waiting.items()}
         release(self.env, self.token, waiting)
         self.stats["waiting"] += len(waiting)
@@ -115,6 +108,10 @@ class Group:
         self.failed_keys = {
             (endpoint, self.key_of(row_id)) for row_id in [*broken, *plan.invalid, *plan.waiting]
         }
+        if self.last:
+            # Nothing of this claim is planned any more: the next claim may be
+            # taken while these batches are sent.
+            self.run.prefetch(self.waited)
         return self.send_batches(deque(plan.ordered)), self.waited
 
     def dependencies(self, item):
@@ -161,11 +158,11 @@ class Group:
         """Send ``queue`` (a deque of row ids in order) in batches; True =
         stop the run.
 
-        While aiflow works on one batch, the outcome of the previous one is
-        recorded: the HTTP call runs on a helper thread, the database work
-        stays on this one. A batch is sent only once the answer to the
-        previous one is known, so it never holds a child of a record that
-        answer refused.
+        While aiflow works on one batch (the HTTP call runs on a helper
+        thread), this thread prepares the next one and the settler records
+        the outcome of the previous one. A batch is sent only once the
+        answer to the previous one is known, so it never holds a child of a
+        record that answer refused.
         """
         size = self.run.settings.sync_batch_size if self.source.batched else 1
         stopped = False
@@ -174,14 +171,14 @@ class Group:
             while queue or previous:
                 outcomes = []
                 if previous is not None:
-                    call, row_ids, sent = previous
+                    call, row_ids, sent, texts = previous
                     try:
                         data = call.result()
                     except AiflowError as exc:
                         release(self.env, self.token, dict.fromkeys(queue))
                         self.record_error(exc, row_ids)
                         return bool(exc.retryable)
-                    outcomes = self.outcomes(sent, data)
+                    outcomes = self.outcomes(sent, data, texts)
                     previous = None
                 if queue and time.monotonic() > self.run.deadline:
                     # Out of time: the rest goes back to the queue for the
@@ -193,19 +190,34 @@ class Group:
                 if batch:
                     sent = self.group_items(batch)
                     body = self.source.wrap(item for item, _ids in sent)
+                    # Each item encoded once, here, while the previous call
+                    # is in flight: for the body and for its row's record.
+                    try:
+                        texts = [encode_json(item) for item, _ids in sent]
+                    except PayloadError:
+                        texts = None  # the call fails on it, as it would
                     self.run.keep_claim(self.token)
-                    commit(self.env)
+                    commit_if_written(self.env)
                     self.stats["requests"] += 1
                     # Every item was validated on its own above (so that one
                     # bad record does not sink its batch); the envelope
                     # around them cannot be wrong.
                     call = http.submit(
-                        self.run.client.call, self.source.endpoint, body, check=False
+                        self.run.client.call,
+                        self.source.endpoint,
+                        body,
+                        check=False,
+                        encoded=self.source.encode(texts) if texts else None,
                     )
-                    previous = (call, batch, sent)
-                settle(self.env, self.token, outcomes)
-                commit(self.env)
+                    previous = (call, batch, sent, texts)
+                self.settle(outcomes)
+                commit_if_written(self.env)
         return stopped
+
+    def settle(self, outcomes):
+        # What a success callback wrote on this thread's transaction and the
+        # outcome that says so are committed together.
+        self.run.settler.submit(self.token, outcomes, inline=self.source.on_success is not None)
 
     def next_batch(self, queue, size):
         """Take up to ``size`` row ids off ``queue`` (in place); rows under a
@@ -245,9 +257,10 @@ class Group:
             groups.setdefault(key, []).append(row_id)
         return [(self.items[ids[0]], ids) for ids in groups.values()]
 
-    def outcomes(self, sent, data):
-        """Outcomes for ``sent`` ([(item, row ids)]) from aiflow's answer
-        ``data``; keys its ``failDetails`` refused join the failed ones."""
+    def outcomes(self, sent, data, texts=None):
+        """Outcomes for ``sent`` ([(item, row ids)]; ``texts``: the items as
+        encoded in the request) from aiflow's answer ``data``; keys its
+        ``failDetails`` refused join the failed ones."""
         data = data if isinstance(data, dict) else {}
         by_index, by_id = {}, {}
         if self.source.batched:
@@ -266,7 +279,7 @@ class Group:
         for index, (item, ids) in enumerate(sent):
             key = self.source.item_key(item)
             detail = by_index.get(index) or by_id.get(str(key))
-            request = _json(item)
+            request = texts[index] if texts else _json(item)
             if detail:
                 message = self.env._(
                     "aiflow refused this record: %(code)s %(message)s",
@@ -334,5 +347,5 @@ class Group:
             else:
                 outcomes.append(Outcome(row_id, DEAD, message, request, response_text, sent=True))
                 self.stats["failed"] += 1
-        settle(self.env, self.token, outcomes)
+        self.settle(outcomes)
         commit(self.env)

@@ -89,17 +89,28 @@ CONTENT_TYPE = "application/json; charset=utf-8"
 USER_AGENT = "aiflow-connector (Odoo)"
 
 
-def encode_body(payload):
-    """The exact bytes sent (and signed) for ``payload``: compact UTF-8 JSON.
+def encode_json(value):
+    """``value`` as compact JSON text, as it goes in a request body.
 
     Raises PayloadError for what JSON cannot carry (a datetime, NaN) instead
     of sending something aiflow cannot parse.
     """
     try:
-        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
         raise PayloadError("(body)", f"not JSON-serialisable: {exc}") from None
-    return text.encode("utf-8")
+
+
+def encode_body(payload):
+    """The exact bytes sent (and signed) for ``payload``: compact UTF-8 JSON."""
+    return encode_json(payload).encode("utf-8")
+
+
+def encode_list_body(list_field, item_texts):
+    """What :func:`encode_body` gives for ``{list_field: items}``, from each
+    item's :func:`encode_json` text (a caller that keeps those texts does not
+    encode its items twice)."""
+    return ("{" + encode_json(list_field) + ":[" + ",".join(item_texts) + "]}").encode("utf-8")
 
 
 def fail_detail_ids(fail_details):
@@ -189,7 +200,7 @@ class AiflowClient:
         self.close()
 
     # -- the one generic call ----------------------------------------------------
-    def call(self, endpoint_name, payload, *, check=True, timeouts=None):
+    def call(self, endpoint_name, payload, *, check=True, timeouts=None, encoded=None):
         """Send ``payload`` to endpoint ``endpoint_name`` and return aiflow's ``data``.
 
         Raises PayloadError, with nothing sent, when the payload breaks the
@@ -197,12 +208,13 @@ class AiflowClient:
         as in the module table.  ``check=False`` skips schema validation (only
         for exercising the server's own checks); the payload is still signed
         and sent as is.  ``timeouts`` (connect, read) replaces the client's
-        for this call.
+        for this call.  ``encoded``: the bytes :func:`encode_body` gives for
+        ``payload``, when the caller has them already.
         """
         endpoint = ENDPOINTS[endpoint_name]
         if check:
             validate(endpoint_name, payload)
-        body = encode_body(payload)
+        body = encoded if encoded is not None else encode_body(payload)
         if not self.url_check.ok:
             raise PermanentError(
                 f"the aiflow base URL {self.base_url!r} cannot be used: "

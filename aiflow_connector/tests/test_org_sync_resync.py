@@ -10,8 +10,9 @@ import psycopg2.errors
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
+from odoo.addons.aiflow_connector.outbox import queries
 from odoo.addons.aiflow_connector.wizards.aiflow_full_resync import RESYNC_PARAM
 
 from .common import DEPT_PATH, USER_PATH, OrgSyncCase
@@ -171,7 +172,7 @@ class TestFullResync(OrgSyncCase):
 
         def cleanup():
             with closing(sql_db.db_connect(dbname).cursor()) as cr:
-                cr.execute("DELETE FROM aiflow_outbox WHERE resync_token IS NOT NULL")
+                queries.delete_rows(cr, resync_token=True)
                 cr.execute("DELETE FROM ir_config_parameter WHERE key = %s", (RESYNC_PARAM,))
                 cr.commit()
 
@@ -197,11 +198,10 @@ class TestFullResync(OrgSyncCase):
             with self.assertRaises(UserError):
                 second.create({}).action_confirm()
             second_cr.rollback()
-            second_cr.execute(
-                "SELECT count(DISTINCT resync_token) FROM aiflow_outbox"
-                " WHERE resync_token IS NOT NULL"
+            tokens = queries.select(
+                second_cr, SQL("count(DISTINCT resync_token)"), SQL("resync_token IS NOT NULL")
             )
-            self.assertEqual(second_cr.fetchone()[0], 1)
+            self.assertEqual(tokens, [(1,)])
 
     def test_progress_widget_is_in_the_backend_bundle(self):
         paths = [

@@ -11,7 +11,7 @@ import psycopg2
 from odoo import fields, sql_db
 from odoo.tests import tagged
 
-from odoo.addons.aiflow_connector.outbox import claims, delivery, wakeup
+from odoo.addons.aiflow_connector.outbox import claims, delivery, queries, wakeup
 
 from .common import DEPT_PATH, PREFIX, USER_PATH, OrgSyncCase
 
@@ -155,6 +155,30 @@ class TestOutbox(OrgSyncCase):
         self.assertEqual(row.state, "done")
         self.assertTrue(self.aiflow_dept(dept))
 
+    def test_the_next_claim_is_not_built_before_a_success_callback_ran(self):
+        """The next claim is taken beside the last group of the current one,
+        unless a group of it stores what aiflow answered (a flow's version),
+        which the next claim's payloads may carry."""
+        run = delivery.Run(self.env, settings=None, client=None)
+        seen = []
+
+        def send(group):
+            seen.append((group.source.endpoint, group.last))
+            return False, set()
+
+        def row(row_id, endpoint, model):
+            return claims.ClaimedRow(row_id, endpoint, "live", model, 1, "K", None, 0)
+
+        org = [row(1, "department_sync", "hr.department"), row(2, "user_sync", "hr.employee")]
+        with patch.object(delivery.Group, "send", send):
+            run.send("token", org)
+            self.assertEqual(seen, [("department_sync", False), ("user_sync", True)])
+            seen.clear()
+            flow = row(3, "flow_create_third_party", "aiflow.flow")
+            self.assertIsNotNone(flow.source.on_success)
+            run.send("token", [*org, flow])
+            self.assertEqual([last for _endpoint, last in seen], [False, False, False])
+
     def test_a_long_run_renews_its_claim(self):
         """A claim holds many batches: a worker still sending them renews it
         once half the lease is gone, so no other worker takes its rows."""
@@ -248,9 +272,11 @@ class TestOutbox(OrgSyncCase):
         old = self.Dept.create({"name": "Old"})
         self.deliver()
         old_row = self.rows(old)
-        self.env.cr.execute(
-            "UPDATE aiflow_outbox SET write_date = now() - interval '40 days' WHERE id IN %s",
-            (tuple((old_row | row).ids),),
+        queries.set_date(
+            self.env.cr,
+            (old_row | row).ids,
+            "write_date",
+            fields.Datetime.now() - timedelta(days=40),
         )
         fresh = self.Dept.create({"name": "Fresh"})
         self.deliver()

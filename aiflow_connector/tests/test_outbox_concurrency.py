@@ -11,11 +11,14 @@ import json
 import threading
 from contextlib import closing
 
+import psycopg2
+
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import tagged
+from odoo.tools import SQL, mute_logger
 
 from odoo.addons.aiflow_connector import settings as aiflow_settings
-from odoo.addons.aiflow_connector.outbox import claims
+from odoo.addons.aiflow_connector.outbox import claims, prefetch, queries, settler
 from odoo.addons.aiflow_connector.protocol.client import AiflowClient
 from odoo.addons.aiflow_connector.protocol.signing import Credential, Signer
 
@@ -32,7 +35,7 @@ class TestTwoWorkers(OrgSyncCase):
     @staticmethod
     def _delete_committed_rows(dbname, token):
         with closing(sql_db.db_connect(dbname).cursor()) as cr:
-            cr.execute("DELETE FROM aiflow_outbox WHERE resync_token = %s", (token,))
+            queries.delete_rows(cr, resync_token=token)
             cr.commit()
 
     def test_two_workers_send_no_row_twice(self):
@@ -111,11 +114,7 @@ class TestTwoWorkers(OrgSyncCase):
         # Both workers took part (claims are small: 5 rows x 5 batches).
         self.assertTrue(all(result.get("sent") for result in results), results)
         with closing(sql_db.db_connect(dbname).cursor()) as cr:
-            cr.execute(
-                "SELECT state, count(*) FROM aiflow_outbox WHERE id IN %s GROUP BY state",
-                (tuple(row_ids),),
-            )
-            self.assertEqual(dict(cr.fetchall()), {"done": ROWS})
+            self.assertEqual(queries.state_counts(cr, row_ids), {"done": ROWS})
 
     def test_save_while_a_worker_claims_the_row_does_not_fail(self):
         """A user's transaction (REPEATABLE READ) began before a worker
@@ -130,10 +129,7 @@ class TestTwoWorkers(OrgSyncCase):
 
         def cleanup():
             with closing(sql_db.db_connect(dbname).cursor()) as cr:
-                cr.execute(
-                    "DELETE FROM aiflow_outbox WHERE res_model = 'hr.department' AND res_id = %s",
-                    (dept_id,),
-                )
+                queries.delete_rows(cr, res_model="hr.department", res_id=dept_id)
                 cr.execute("DELETE FROM hr_department WHERE id = %s", (dept_id,))
                 cr.commit()
 
@@ -143,28 +139,25 @@ class TestTwoWorkers(OrgSyncCase):
             closing(sql_db.db_connect(dbname).cursor()) as worker_cr,
         ):
             user_env = self._real_env(user_cr)
-            user_cr.execute("SELECT count(*) FROM aiflow_outbox")  # snapshot taken
+            queries.state_counts(user_cr)  # snapshot taken
             worker = self._real_env(worker_cr)["aiflow.outbox"].with_context(
                 aiflow_outbox_commit=True
             )
-            _token, claimed = claims.claim(worker.env, 1000)
+            claim_token, claimed = claims.claim(worker.env, 1000)
             self.assertIn(
                 dept_id, [row.res_id for row in claimed if row.res_model == "hr.department"]
             )
             user_env["hr.department"].browse(dept_id).write({"name": name + " renamed"})
             user_cr.commit()  # must not raise a serialization failure
-            user_cr.execute(
-                "SELECT state FROM aiflow_outbox WHERE res_model = 'hr.department'"
-                " AND res_id = %s ORDER BY id",
-                (dept_id,),
+            states = queries.select(
+                user_cr,
+                SQL("state"),
+                SQL("res_model = 'hr.department' AND res_id = %s", dept_id),
+                SQL("ORDER BY id"),
             )
-            self.assertEqual([state for (state,) in user_cr.fetchall()], ["sending", "pending"])
+            self.assertEqual([state for (state,) in states], ["sending", "pending"])
             # Rows of others the claim took go back as they were.
-            worker_cr.execute(
-                "UPDATE aiflow_outbox SET state = 'pending', claim_token = NULL, claimed_at = NULL"
-                " WHERE claim_token = %s",
-                (_token,),
-            )
+            claims.release(worker.env, claim_token, dict.fromkeys(row.id for row in claimed))
             worker_cr.commit()
 
     def test_a_record_being_sent_is_not_claimed_by_another_worker(self):
@@ -253,4 +246,80 @@ class TestTwoWorkers(OrgSyncCase):
             claim_token, claimed = claims.claim(worker.env, 2)
             self.assertEqual([r.id for r in claimed], rows.ids)
             claims.release(worker.env, claim_token, dict.fromkeys(rows.ids))
+            worker_cr.commit()
+
+    def _committed_rows(self, dbname, token, count):
+        """``count`` fixed department rows committed for real; their ids."""
+        with closing(sql_db.db_connect(dbname).cursor()) as cr:
+            rows = self._real_env(cr)["aiflow.outbox"].create(
+                [
+                    {
+                        "endpoint": "department_sync",
+                        "mode": "fixed",
+                        "record_key": f"{token}-{n}",
+                        "payload": json.dumps({"deptId": f"{token}-{n}", "deptName": "P"}),
+                        "priority": 1,
+                        "resync_token": token,
+                    }
+                    for n in range(count)
+                ]
+            )
+            cr.commit()
+        self.addCleanup(self._delete_committed_rows, dbname, token)
+        return rows.ids
+
+    def test_a_prefetched_claim_not_used_goes_back_to_the_queue(self):
+        dbname = self.env.cr.dbname
+        token = f"prefetch-{id(self)}"
+        row_ids = self._committed_rows(dbname, token, 3)
+        settings = aiflow_settings.read({PREFIX + "sync_enabled": "True"}.get)
+        with closing(sql_db.db_connect(dbname).cursor()) as worker_cr:
+            worker = self._real_env(worker_cr)["aiflow.outbox"].with_context(
+                aiflow_outbox_commit=True
+            )
+            used = prefetch.Prefetch(worker.env, settings, 1000, set())
+            taken = used.result()
+            self.assertTrue(set(row_ids) <= {row.id for row in taken.rows})
+            # Built and checked on the prefetch thread.
+            self.assertEqual(taken.items[row_ids[0]]["deptId"], f"{token}-0")
+            self.assertIsNone(taken.problems[row_ids[0]])
+            self.assertEqual(queries.state_counts(worker_cr, row_ids), {"sending": 3})
+            claims.release(worker.env, taken.token, dict.fromkeys(r.id for r in taken.rows))
+            worker_cr.commit()
+
+            unused = prefetch.Prefetch(worker.env, settings, 1000, set())
+            unused.cancel()
+            worker_cr.commit()
+            self.assertEqual(queries.state_counts(worker_cr, row_ids), {"pending": 3})
+            self.assertEqual(
+                {row.claim_token for row in worker.browse(row_ids)}, {False}, "no claim left"
+            )
+
+    def test_an_outcome_the_settler_cannot_record_stops_the_run(self):
+        dbname = self.env.cr.dbname
+        token = f"settler-{id(self)}"
+        row_ids = self._committed_rows(dbname, token, 2)
+        with closing(sql_db.db_connect(dbname).cursor()) as worker_cr:
+            worker = self._real_env(worker_cr)["aiflow.outbox"].with_context(
+                aiflow_outbox_commit=True
+            )
+            claim_token, _claimed = claims.claim(worker.env, 1000)
+            recorder = settler.Settler(worker.env)
+            self.assertTrue(recorder.threaded)
+            recorder.submit(claim_token, [claims.Outcome(row_ids[0], "done", sent=True)])
+            recorder.drain()
+            # Recorded and committed on the settler's own connection.
+            self.assertEqual(queries.state_counts(worker_cr, row_ids), {"done": 1, "sending": 1})
+            bad = claims.Outcome(row_ids[1], "retrying", next_at="not a time", sent=True)
+            with mute_logger("odoo.sql_db"):
+                recorder.submit(claim_token, [bad])
+                with self.assertRaises(psycopg2.Error):
+                    recorder.drain()
+                # Sticky: nothing more is recorded, the worker stops.
+                with self.assertRaises(psycopg2.Error):
+                    recorder.submit(claim_token, [claims.Outcome(row_ids[1], "done")])
+                with self.assertRaises(psycopg2.Error):
+                    recorder.close()
+            self.assertEqual(queries.state_counts(worker_cr, row_ids), {"done": 1, "sending": 1})
+            claims.release(worker.env, claim_token, {row_ids[1]: None})
             worker_cr.commit()

@@ -10,6 +10,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import SQL
 
+from odoo.addons.aiflow_connector.outbox import queries
+
 PREFIX = "aiflow_connector."
 
 
@@ -65,16 +67,12 @@ class TestOverview(TransactionCase):
         row("done_unsent", "done", done_at=ago(hours=1))
         row("cancelled", "cancelled")
         # The oldest row still on its way (the ORM sets create_date to now).
-        self.env.cr.execute(
-            "UPDATE aiflow_outbox SET create_date = %s WHERE id = %s",
-            (ago(days=2), rows["retrying"].id),
-        )
+        queries.set_date(self.env.cr, rows["retrying"].ids, "create_date", ago(days=2))
         self.env.invalidate_all()
         return rows
 
     def sql_ids(self, where, *params):
-        self.env.cr.execute(SQL("SELECT id FROM aiflow_outbox WHERE %s", SQL(where, *params)))
-        return {row[0] for row in self.env.cr.fetchall()}
+        return {row[0] for row in queries.select(self.env.cr, SQL("id"), SQL(where, *params))}
 
     def test_figures_equal_the_database_and_open_those_rows(self):
         rows = self.make_rows()
@@ -108,20 +106,23 @@ class TestOverview(TransactionCase):
                 self.assertEqual(set(opened.ids), ids)
 
         # The oldest row not delivered, the last success, the last error.
-        self.env.cr.execute(
-            """SELECT id FROM aiflow_outbox WHERE state IN ('pending', 'sending', 'retrying')
-                ORDER BY create_date, id LIMIT 1"""
+        ((oldest,),) = queries.select(
+            self.env.cr,
+            SQL("id"),
+            SQL("state IN ('pending', 'sending', 'retrying')"),
+            SQL("ORDER BY create_date, id LIMIT 1"),
         )
-        self.assertEqual(data["oldest"]["id"], self.env.cr.fetchone()[0])
+        self.assertEqual(data["oldest"]["id"], oldest)
         self.assertEqual(data["oldest"]["id"], rows["retrying"].id)
-        self.env.cr.execute("SELECT max(sent_at) FROM aiflow_outbox WHERE state = 'done'")
-        self.assertEqual(data["last_success"], self.env.cr.fetchone()[0])
-        self.env.cr.execute(
-            """SELECT id FROM aiflow_outbox
-                WHERE state IN ('retrying', 'dead') AND last_error IS NOT NULL
-                ORDER BY write_date DESC, id DESC LIMIT 1"""
+        ((last_success,),) = queries.select(self.env.cr, SQL("max(sent_at)"), SQL("state = 'done'"))
+        self.assertEqual(data["last_success"], last_success)
+        ((last_error,),) = queries.select(
+            self.env.cr,
+            SQL("id"),
+            SQL("state IN ('retrying', 'dead') AND last_error IS NOT NULL"),
+            SQL("ORDER BY write_date DESC, id DESC LIMIT 1"),
         )
-        self.assertEqual(data["last_error"]["id"], self.env.cr.fetchone()[0])
+        self.assertEqual(data["last_error"]["id"], last_error)
         # The retry (5 minutes ago) failed after the last success (1 hour ago).
         self.assertEqual(data["connection"], "failing")
         self.assertTrue(data["sync_enabled"])
@@ -146,16 +147,14 @@ class TestOverview(TransactionCase):
                 bars = data[key]
                 self.assertEqual(len(bars), count)
                 self.assertEqual(fields.Datetime.to_datetime(bars[0]["start"]), first)
-                self.env.cr.execute(
-                    SQL(
-                        """SELECT date_trunc(%s, sent_at), state = 'done', count(*)
-                             FROM aiflow_outbox WHERE sent_at >= %s GROUP BY 1, 2""",
-                        unit,
-                        first,
-                    )
+                counts = queries.select(
+                    self.env.cr,
+                    SQL("date_trunc(%s, sent_at), state = 'done', count(*)", unit),
+                    SQL("sent_at >= %s", first),
+                    SQL("GROUP BY 1, 2"),
                 )
                 expected = {}
-                for start, delivered, number in self.env.cr.fetchall():
+                for start, delivered, number in counts:
                     bucket = expected.setdefault(fields.Datetime.to_string(start), [0, 0])
                     bucket[0 if delivered else 1] += number
                 shown = {

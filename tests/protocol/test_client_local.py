@@ -11,7 +11,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from aiflow_connector.protocol.client import AiflowClient, encode_body, fail_detail_ids
+from aiflow_connector.protocol.client import (
+    AiflowClient,
+    encode_body,
+    encode_json,
+    encode_list_body,
+    fail_detail_ids,
+)
 from aiflow_connector.protocol.errors import (
     REASON_BAD_RESPONSE,
     REASON_NOT_AIFLOW,
@@ -117,6 +123,27 @@ def test_body_is_compact_utf8_json_and_signature_covers_exactly_it(server, clien
     assert request["method"] == "POST"
     assert request["path"] == "/aflow/api/sys/sync/department"
     assert SECRET not in json.dumps(request["headers"])
+
+
+def test_a_body_from_its_items_texts_is_the_same_bytes(server, client):
+    """The worker encodes each item once (for the body and for its row's
+    record): the body it puts together is the one encode_body gives."""
+    payload = sample("user_sync")
+    payload["users"].append(dict(payload["users"][0], userId="U2", userName='张三 "二"'))
+    texts = [encode_json(item) for item in payload["users"]]
+    assert encode_list_body("users", texts) == encode_body(payload)
+    assert encode_list_body("users", []) == encode_body({"users": []})
+    # A body given already encoded is sent and signed as given.
+    body = encode_list_body("users", texts)
+    client.call("user_sync", payload, encoded=body)
+    (request,) = server.received
+    assert request["body"] == body
+    assert SIGNER.verify(request["body"], request["headers"]["A-Signature"])
+
+
+def test_an_item_json_cannot_carry_is_refused():
+    with pytest.raises(PayloadError):
+        encode_json({"deptId": float("nan")})
 
 
 @pytest.mark.parametrize("suffix", ["", "/", "//"])

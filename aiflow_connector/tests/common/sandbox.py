@@ -12,6 +12,7 @@ from odoo import sql_db
 from odoo.tests import TransactionCase, new_test_user
 from odoo.tests.common import _super_send, get_db_name
 
+from ...outbox import queries
 from ...protocol.signing import Credential
 from ...sandbox.server import SandboxServer
 
@@ -96,7 +97,7 @@ class OrgSyncCase(AiflowSandboxCase):
         # their locks would block the tests that work on real connections:
         # remove them for real, before this class's transaction touches them.
         with closing(sql_db.db_connect(get_db_name()).cursor()) as cr:
-            cr.execute("DELETE FROM aiflow_outbox")
+            queries.delete_rows(cr)
             cr.commit()
         super().setUpClass()
         cls.Outbox = cls.env["aiflow.outbox"]

@@ -1,0 +1,110 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Outcomes recorded on a connection and a thread of their own, while the
+worker goes on with the next batch.
+
+Recording a batch's outcomes (one UPDATE of its rows and a commit) cost the
+worker about as much as the HTTP call itself; done beside it, the worker
+only waits for it where what it reads next depends on it (:meth:`drain`):
+before a claim, before planning a group (whose rows may wait for records
+just settled), before renewing its claim and at the end of its run.
+
+Inside a test's transaction (nothing may be committed) the outcomes are
+recorded at once on the worker's own cursor, as before.
+"""
+
+import queue
+import threading
+
+from odoo import fields, sql_db
+
+from . import queries
+from .claims import auto_commit, defer_commit_flush, settle
+
+
+class Settler:
+    """Records outcomes of rows claimed by a token, in the order given."""
+
+    def __init__(self, env):
+        self.env = env
+        self.threaded = auto_commit(env)
+        self.error = None
+        self._queue = queue.Queue()
+        self._thread = None  # started with the first outcomes
+
+    def submit(self, token, outcomes, inline=False):
+        """Record ``outcomes``: committed by the time :meth:`drain` returns;
+        ``inline``, at once on the worker's own transaction."""
+        if not outcomes:
+            return
+        if inline or not self.threaded:
+            self.drain()  # in the order given
+            settle(self.env, token, outcomes)
+            return
+        self._raise_error()
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._work,
+                name="aiflow-settle",
+                args=(self.env.cr.dbname, self.env.uid),
+                daemon=True,
+            )
+            self._thread.start()
+        self._queue.put((token, list(outcomes), fields.Datetime.now()))
+
+    def drain(self):
+        """Wait until every outcome submitted so far is committed."""
+        if self.threaded:
+            self._queue.join()
+            self._raise_error()
+            self.env["aiflow.outbox"].invalidate_model()
+
+    def close(self):
+        """Drain, then end the thread (also after an error elsewhere)."""
+        if self._thread is None:
+            return
+        try:
+            self.drain()
+        finally:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _raise_error(self):
+        # Sticky: once an outcome could not be recorded, the run stops (its
+        # rows stay claimed and come back when their lease runs out).
+        if self.error is not None:
+            raise self.error
+
+    def _work(self, dbname, uid):
+        cursor = None
+        try:
+            cursor = sql_db.db_connect(dbname).cursor()
+            # Each settle is one statement: run as a transaction of its own
+            # (one round trip, no BEGIN or COMMIT), at READ COMMITTED, where
+            # a row whose lease ran out while it was sent, and that another
+            # worker claimed meanwhile, is re-checked (its token) and left
+            # alone instead of failing the statement.
+            cursor.connection.autocommit = True
+            defer_commit_flush(cursor)
+        except Exception as exc:  # no connection: the worker raises it
+            self.error = exc
+        try:
+            while True:
+                job = self._queue.get()
+                try:
+                    if job is None:
+                        return
+                    if self.error is None:
+                        token, outcomes, now = job
+                        queries.settle(cursor, token, outcomes, now, uid)
+                except Exception as exc:  # handed to the worker's thread
+                    self.error = exc
+                finally:
+                    self._queue.task_done()
+        finally:
+            if cursor is not None:
+                try:
+                    # The pool lends the connection again as Odoo expects it.
+                    cursor.connection.autocommit = False
+                finally:
+                    cursor.close()
