@@ -62,21 +62,44 @@ class AiflowInboundEvent(models.Model):
     def _aiflow_user_of_code(self, code):
         """The user whose aiflow code is ``code`` (their employee's code,
         else their login), or an empty recordset."""
+        return self._aiflow_users_of_codes([code]).get(code) or self.env["res.users"].browse()
+
+    def _aiflow_users_of_codes(self, codes):
+        """{code: user} for the codes Odoo knows, in one query (read as the
+        superuser: no per-field access checks on employees); an event's
+        codes are resolved together.
+
+        A code is an employee's aiflow code (the employee's user; the first
+        employee by name when several hold it), else the login of a user
+        whose code it is, i.e. who has no employee with a code of their own
+        in their company (``res.users._aiflow_oauth_user_code``)."""
+        wanted = sorted({code for code in codes if code})
+        found = {}
+        if wanted:
+            self.env.cr.execute(
+                """
+                SELECT code, user_id FROM (
+                    SELECT e.aiflow_code AS code, e.user_id, 0 AS rank, e.name AS sort, e.id
+                      FROM hr_employee e
+                     WHERE e.aiflow_code = ANY(%(codes)s) AND e.user_id IS NOT NULL
+                    UNION ALL
+                    SELECT u.login, u.id, 1, '', u.id
+                      FROM res_users u
+                     WHERE u.login = ANY(%(codes)s)
+                       AND NOT EXISTS (
+                            SELECT 1 FROM hr_employee o
+                             WHERE o.user_id = u.id AND o.company_id = u.company_id
+                               AND o.active AND COALESCE(o.aiflow_code, '') != ''
+                               AND o.aiflow_code != u.login)
+                ) found
+                ORDER BY rank, sort, id
+                """,
+                {"codes": wanted},
+            )
+            for code, user_id in self.env.cr.fetchall():
+                found.setdefault(code, user_id)  # the first row ranks first
         Users = self.env["res.users"].sudo().with_context(active_test=False)
-        if not code:
-            return Users.browse()
-        employees = (
-            self.env["hr.employee"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("aiflow_code", "=", code), ("user_id", "!=", False)])
-        )
-        if employees:
-            return employees[0].user_id
-        user = Users.search([("login", "=", code)], limit=1)
-        if user and user._aiflow_oauth_user_code() == code:
-            return user
-        return Users.browse()
+        return {code: Users.browse(user_id) for code, user_id in found.items()}
 
     def _aiflow_flow_of(self, payload):
         Flow = self.env["aiflow.flow"].sudo().with_context(active_test=False)
@@ -226,7 +249,6 @@ class AiflowInboundEvent(models.Model):
             )
         values = self._aiflow_form_values(flow, payload.get("formData") or {}, tz_name)
         document = self.env[flow.model].sudo().create(values)
-        initiator = handler or flow.manager_user_id
         return Order.create(
             {
                 "flow_id": flow.id,
@@ -235,7 +257,9 @@ class AiflowInboundEvent(models.Model):
                 "res_model": document._name,
                 "res_id": document.id,
                 "document_name": document.display_name,
-                "initiator_id": initiator.id,
+                # who started it, as aiflow says: their user when Odoo knows
+                # the code, else the code alone (never someone else)
+                "initiator_id": handler.id or False,
                 "initiator_code": payload.get("handlerUserCode") or False,
             }
         )
@@ -324,11 +348,23 @@ class AiflowInboundEvent(models.Model):
         order = self._aiflow_order_of(payload)
         document = self._aiflow_document_of(order)
         Log = self.env["aiflow.order.log"].sudo()
-        for line in payload["logs"]:
-            key = webhook.log_line_key(payload["orderId"], line)
-            if Log.search_count([("order_id", "=", order.id), ("inbound_key", "=", key)]):
+        keys = [webhook.log_line_key(payload["orderId"], line) for line in payload["logs"]]
+        # events of one businessKey are applied one at a time: no other
+        # worker can be storing these lines now
+        known = set(
+            Log.search([("order_id", "=", order.id), ("inbound_key", "in", keys)]).mapped(
+                "inbound_key"
+            )
+        )
+        handlers = self._aiflow_users_of_codes(
+            [line["handlerUserCode"] for line in payload["logs"]]
+        )
+        no_user = self.env["res.users"].browse()
+        for key, line in zip(keys, payload["logs"], strict=True):
+            if key in known:
                 continue
-            handler = self._aiflow_user_of_code(line["handlerUserCode"])
+            known.add(key)  # the same line twice in one list is one line
+            handler = handlers.get(line["handlerUserCode"], no_user)
             result = line["handleResult"]
             vals = {
                 "order_id": order.id,
@@ -342,14 +378,12 @@ class AiflowInboundEvent(models.Model):
                 "comment": line.get("handleComment") or False,
                 "handle_time": wire_time.from_wire(line["handleTime"], tz_name),
             }
-            # events of one businessKey are applied one at a time: no other
-            # worker can be storing this line now
             Log.create(vals)
             self._aiflow_post_log(document, line, handler)
         return self._aiflow_touched(order)
 
     def _aiflow_post_log(self, document, line, handler):
-        if not hasattr(document, "message_post"):
+        if not hasattr(document, "_message_log"):
             return
         who = handler.name if handler else line["handlerUserCode"]
         body = Markup("<p>{}</p>").format(
@@ -363,9 +397,10 @@ class AiflowInboundEvent(models.Model):
         )
         if line.get("handleComment"):
             body += Markup("<p>{}</p>").format(escape(line["handleComment"]))
-        document.with_context(mail_create_nosubscribe=True).message_post(
+        # a log line on the document's chatter: a note (who, result, time,
+        # comment) that notifies no follower, as aiflow already told them
+        document.sudo()._message_log(
             body=body,
             message_type="comment",
-            subtype_xmlid="mail.mt_note",
             author_id=(handler.partner_id.id if handler else None),
         )
