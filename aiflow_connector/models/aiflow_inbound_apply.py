@@ -43,6 +43,16 @@ EFFECT_FIELD = {
     "CANCEL": "effect_cancel_action_id",
 }
 KNOWN_LOG_RESULTS = (APPROVED, REJECTED)
+# what applying reads of an order, fetched with the search (one query)
+ORDER_FIELDS_READ = [
+    "flow_id",
+    "business_key",
+    "aiflow_order_ref",
+    "res_model",
+    "res_id",
+    "status",
+    "result",
+]
 
 
 class AiflowInboundEvent(models.Model):
@@ -128,7 +138,11 @@ class AiflowInboundEvent(models.Model):
     def _aiflow_order_of(self, payload):
         """The order holding the event's businessKey (and, once known, its orderId)."""
         key = payload["businessKey"]
-        order = self.env["aiflow.order"].sudo().search([("business_key", "=", key)], limit=1)
+        order = (
+            self.env["aiflow.order"]
+            .sudo()
+            .search_fetch([("business_key", "=", key)], ORDER_FIELDS_READ, limit=1)
+        )
         if not order:
             _fail(
                 self.env._("No order has businessKey %(key)s (was its START received?).", key=key)
@@ -398,9 +412,12 @@ class AiflowInboundEvent(models.Model):
         if line.get("handleComment"):
             body += Markup("<p>{}</p>").format(escape(line["handleComment"]))
         # a log line on the document's chatter: a note (who, result, time,
-        # comment) that notifies no follower, as aiflow already told them
-        document.sudo()._message_log(
-            body=body,
-            message_type="comment",
-            author_id=(handler.partner_id.id if handler else None),
-        )
+        # comment) that notifies no follower, as aiflow already told them.
+        # Someone Odoo does not know is named in the text; the note is then
+        # the system's (OdooBot's), with no address to compute.
+        if handler:
+            author = {"author_id": handler.partner_id.id}
+        else:
+            root = self.env["ir.model.data"]._xmlid_to_res_id("base.partner_root")
+            author = {"author_id": root, "email_from": False}
+        document.sudo()._message_log(body=body, message_type="comment", **author)

@@ -294,15 +294,22 @@ class AiflowInboundEvent(models.Model):
         for _attempt in range(ATTEMPTS_ON_CONFLICT):
             try:
                 cr.execute(
-                    "SELECT state FROM aiflow_inbound_event WHERE id = %s FOR UPDATE",
+                    "SELECT state, kind, attempts FROM aiflow_inbound_event"
+                    " WHERE id = %s FOR UPDATE",
                     (event_id,),
                     log_exceptions=False,
                 )
-                if cr.fetchone()[0] == "applied":
+                state, kind, attempts = cr.fetchone()
+                if state == "applied":
                     cr.rollback()  # nothing written
                     return webhook.duplicate(event_id)
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 event = env[self._name].browse(event_id)
+                if payload is not None:
+                    # what applying reads of the row is known: the row (its
+                    # body up to 1 MiB) is not read again
+                    env.cache.update(event, event._fields["kind"], [kind])
+                    env.cache.update(event, event._fields["attempts"], [attempts or 0])
                 event._aiflow_apply_now(payload)
                 verdict = event._aiflow_verdict()
                 if delivery_id and verdict.status != webhook.STATUS_OK:
@@ -339,8 +346,20 @@ class AiflowInboundEvent(models.Model):
 
     def _aiflow_apply_env(self):
         """Superuser, speaking the admin's language (messages are for them)."""
-        admin = self.env.ref("base.user_admin", raise_if_not_found=False)
-        lang = (admin and admin.lang) or "en_US"
+        admin_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "base.user_admin", raise_if_not_found=False
+        )
+        lang = None
+        if admin_id:
+            # one query: through the ORM, the user's and partner's whole rows
+            self.env.cr.execute(
+                "SELECT p.lang FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
+                " WHERE u.id = %s",
+                (admin_id,),
+            )
+            row = self.env.cr.fetchone()
+            lang = row and row[0]
+        lang = lang or "en_US"
         return self.env(user=SUPERUSER_ID, su=True, context={**self.env.context, "lang": lang})
 
     def _aiflow_apply_now(self, payload=None):
