@@ -180,8 +180,17 @@ class AiflowInboundEvent(models.Model):
             )
         return document
 
-    def _aiflow_handle_time(self, text, tz_name):
-        return wire_time.from_wire(text, tz_name) if text else fields.Datetime.now()
+    def _aiflow_handle_time(self, text, tz_name, field="handleTime"):
+        if not text:
+            return fields.Datetime.now()
+        try:
+            return wire_time.from_wire(text, tz_name)
+        except ValueError as exc:  # a wire time out of Odoo's range (year 1)
+            _fail(
+                self.env._(
+                    "%(field)s cannot be kept: %(problem)s", field=field, problem=str(exc)
+                )
+            )
 
     def _aiflow_touched(self, order, handler=None, handle_time=None):
         vals = {"order_id": order.id, "res_model": order.res_model, "res_id": order.res_id}
@@ -199,7 +208,10 @@ class AiflowInboundEvent(models.Model):
             tz_name = aiflow_settings.of_env(self.env).timezone
             handler = self._aiflow_user_of_code(payload.get("handlerUserCode"))
             vals["handler_id"] = handler.id or False
-            vals["handle_time"] = self._aiflow_handle_time(payload.get("handleTime"), tz_name)
+            try:
+                vals["handle_time"] = self._aiflow_handle_time(payload.get("handleTime"), tz_name)
+            except InboundEventError:
+                pass  # the reason the event failed: said in its error
         order = (
             self.env["aiflow.order"]
             .sudo()
@@ -374,7 +386,7 @@ class AiflowInboundEvent(models.Model):
             [line["handlerUserCode"] for line in payload["logs"]]
         )
         no_user = self.env["res.users"].browse()
-        for key, line in zip(keys, payload["logs"], strict=True):
+        for index, (key, line) in enumerate(zip(keys, payload["logs"], strict=True)):
             if key in known:
                 continue
             known.add(key)  # the same line twice in one list is one line
@@ -390,7 +402,9 @@ class AiflowInboundEvent(models.Model):
                 "result": result if result in KNOWN_LOG_RESULTS else False,
                 "result_text": result,
                 "comment": line.get("handleComment") or False,
-                "handle_time": wire_time.from_wire(line["handleTime"], tz_name),
+                "handle_time": self._aiflow_handle_time(
+                    line["handleTime"], tz_name, f"logs[{index}].handleTime"
+                ),
             }
             Log.create(vals)
             self._aiflow_post_log(document, line, handler)

@@ -151,6 +151,29 @@ class TestUnexpectedFailure(WebhookCase):
 
 
 @tagged("post_install", "-at_install")
+class TestTimesOutOfRange(WebhookCase):
+    """A wire time that is valid but falls before year 1 once in UTC is a
+    reason not to apply (said), not an error of the program."""
+
+    def test_event_handle_time(self):
+        event = start("PARTNER-T1", 501, handleTime="0001-01-01 00:00:00")
+        with self.assertNoLogs(None, logging.ERROR):
+            body = self.assertEnvelope(self.push(event), 200, -1024, "handleTime cannot be kept")
+        stored = self.env["aiflow.inbound.event"].browse(body["data"]["eventId"])
+        self.assertEqual(stored.state, "failed")
+        self.assertFalse(stored.error_unexpected)
+        self.assertFalse(self.order_of("PARTNER-T1"))
+
+    def test_log_line_handle_time(self):
+        self.assertEnvelope(self.push(start("PARTNER-T2", 502)), 200, 0)
+        body = logs("PARTNER-T2", 502, handleTime="0001-01-01 07:00:00")
+        with self.assertNoLogs(None, logging.ERROR):
+            answer = self.push_logs(body)
+        self.assertEnvelope(answer, 200, -1024, "logs[0].handleTime cannot be kept")
+        self.assertFalse(self.order_of("PARTNER-T2").log_ids)
+
+
+@tagged("post_install", "-at_install")
 class TestNulCharacters(WebhookCase):
     def send_signed(self, path, raw):
         with self.assertNoLogs(None, logging.ERROR):
