@@ -187,9 +187,7 @@ class AiflowInboundEvent(models.Model):
             return wire_time.from_wire(text, tz_name)
         except ValueError as exc:  # a wire time out of Odoo's range (year 1)
             _fail(
-                self.env._(
-                    "%(field)s cannot be kept: %(problem)s", field=field, problem=str(exc)
-                )
+                self.env._("%(field)s cannot be kept: %(problem)s", field=field, problem=str(exc))
             )
 
     def _aiflow_touched(self, order, handler=None, handle_time=None):
@@ -211,7 +209,7 @@ class AiflowInboundEvent(models.Model):
             try:
                 vals["handle_time"] = self._aiflow_handle_time(payload.get("handleTime"), tz_name)
             except InboundEventError:
-                pass  # the reason the event failed: said in its error
+                vals["handle_time"] = False  # why the event failed: said in its error
         order = (
             self.env["aiflow.order"]
             .sudo()

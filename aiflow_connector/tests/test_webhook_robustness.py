@@ -220,7 +220,9 @@ class TestNulCharacters(WebhookCase):
     def test_nul_in_approval_log_line(self):
         raw = json.dumps(logs("PARTNER-N2", 302, handleComment="ok\x00"))
         response = self.send_signed(APPROVAL_LOG_PATH, raw.encode())
-        self.assertRefusedStored(response, "logs[0].handleComment: holds a NUL", raw, "approval_log")
+        self.assertRefusedStored(
+            response, "logs[0].handleComment: holds a NUL", raw, "approval_log"
+        )
 
     def test_raw_nul_byte_kept_exactly(self):
         raw = b'{"orderId": 1, "businessKey": "A\x00B", "taskId": "T", "action": "START"}'

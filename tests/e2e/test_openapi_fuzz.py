@@ -178,7 +178,9 @@ def engine_flow_with_a_document(rpc, url):
     """The engine-mode flow FUZZ on contacts (its form: the name), and one
     document aiflow started (the order DOC_KEY), as aiflow would."""
     (model_id,) = rpc("ir.model", "search", [("model", "=", "res.partner")])
-    (name_id,) = rpc("ir.model.fields", "search", [("model", "=", "res.partner"), ("name", "=", "name")])
+    (name_id,) = rpc(
+        "ir.model.fields", "search", [("model", "=", "res.partner"), ("name", "=", "name")]
+    )
     rpc(
         "aiflow.flow",
         "create",
@@ -382,7 +384,10 @@ class Fuzzer:
             number = next(self.new_keys)
             body.update(orderId=DOC_ORDER_ID + number, businessKey=f"{FLOW_CODE}-{number}")
             form = body.get("formData")
-            body["formData"] = {**(form if isinstance(form, dict) else {}), "name": f"Fuzz {number}"}
+            body["formData"] = {
+                **(form if isinstance(form, dict) else {}),
+                "name": f"Fuzz {number}",
+            }
         else:
             body.update(orderId=DOC_ORDER_ID, businessKey=DOC_KEY)
         return body

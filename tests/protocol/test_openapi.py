@@ -288,7 +288,9 @@ def only_known_differences(name, body, error):
     if "no such date or time" in error.problem:
         return True
     # a NUL inside a free-form Object (formData...): said in its description
-    if schema.NUL_PROBLEM in error.problem and ("formData" in error.field or "processVariables" in error.field):
+    if schema.NUL_PROBLEM in error.problem and (
+        "formData" in error.field or "processVariables" in error.field
+    ):
         return True
     # JSON Schema's integer includes 0.0; the rules refuse it (Java would).
     return error.problem.endswith("got Number") and (

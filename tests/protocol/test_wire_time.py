@@ -112,6 +112,4 @@ def test_time_out_of_range_once_in_utc_is_a_value_error():
     # year 1 east of UTC falls before the first datetime once in UTC
     with pytest.raises(ValueError, match="out of the range"):
         from_wire("0001-01-01 00:00:00", "Asia/Shanghai")
-    assert from_wire("9999-12-31 23:59:59", "Asia/Shanghai") == datetime(
-        9999, 12, 31, 15, 59, 59
-    )
+    assert from_wire("9999-12-31 23:59:59", "Asia/Shanghai") == datetime(9999, 12, 31, 15, 59, 59)
