@@ -21,9 +21,12 @@ task, handler and time. Anything that prevents applying raises
 all of it.
 """
 
+import psycopg2
 from markupsafe import Markup, escape
 
 from odoo import fields, models
+from odoo.service.model import _as_validation_error
+from odoo.tools import mute_logger
 
 from .. import settings as aiflow_settings
 from ..protocol import form_values, webhook, wire_time
@@ -272,7 +275,7 @@ class AiflowInboundEvent(models.Model):
                 )
             )
         values = self._aiflow_form_values(flow, payload.get("formData") or {}, tz_name)
-        document = self.env[flow.model].sudo().create(values)
+        document = self._aiflow_create_document(flow, values)
         return Order.create(
             {
                 "flow_id": flow.id,
@@ -287,6 +290,31 @@ class AiflowInboundEvent(models.Model):
                 "initiator_code": payload.get("handlerUserCode") or False,
             }
         )
+
+    def _aiflow_create_document(self, flow, values):
+        """The new document; a database rule of its model that the values
+        break (a required column, a check such as "Contacts require a
+        name") is a reason not to apply, said without the row's data."""
+        try:
+            # the failed INSERT is expected here, not an error to log
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                return self.env[flow.model].sudo().create(values)
+        except psycopg2.IntegrityError as exc:
+            known = isinstance(exc, psycopg2.errors.NotNullViolation) or (
+                exc.diag.constraint_name in self.env.registry._sql_constraints
+            )
+            problem = (
+                _as_validation_error(self.env, exc).args[0]
+                if known
+                else self.env._("database rule %(rule)s", rule=exc.diag.constraint_name)
+            )
+            _fail(
+                self.env._(
+                    "formData does not make a %(model)s document: %(problem)s",
+                    model=flow.model,
+                    problem=problem,
+                )
+            )
 
     def _aiflow_form_values(self, flow, form_data, tz_name):
         """Values of the new document from formData, each checked against

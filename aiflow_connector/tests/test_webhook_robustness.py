@@ -151,6 +151,36 @@ class TestUnexpectedFailure(WebhookCase):
 
 
 @tagged("post_install", "-at_install")
+class TestDocumentRules(WebhookCase):
+    def test_start_breaking_a_database_rule_of_the_model(self):
+        # res.partner's check: a contact needs a name; formData has none
+        event = start("PARTNER-D1", 601, formData={"ref": "NO-NAME"})
+        with self.assertNoLogs(None, logging.ERROR):
+            body = self.assertEnvelope(self.push(event), 200, -1024)
+        self.assertIn("formData does not make a res.partner document", body["msg"])
+        self.assertIn("Contacts require a name", body["msg"])
+        self.assertNotIn("NO-NAME", body["msg"])  # no row data
+        stored = self.env["aiflow.inbound.event"].browse(body["data"]["eventId"])
+        self.assertEqual(stored.state, "failed")
+        self.assertFalse(stored.error_unexpected)
+        self.assertFalse(self.order_of("PARTNER-D1"))
+        self.assertFalse(self.env["res.partner"].search([("ref", "=", "NO-NAME")]))
+
+    def test_start_leaving_a_required_column_empty(self):
+        # resource.calendar.leaves requires its dates: null is refused by
+        # the form reading; absent, by the database
+        event = {
+            **start("LEAVE-D2", 602),
+            "formData": {"name": "Closing", "date_to": "2025-02-01 18:00:00"},
+        }
+        with self.assertNoLogs(None, logging.ERROR):
+            body = self.assertEnvelope(self.push(event), 200, -1024)
+        self.assertIn("formData does not make a resource.calendar.leaves document", body["msg"])
+        self.assertIn("date_from", body["msg"])
+        self.assertFalse(self.order_of("LEAVE-D2"))
+
+
+@tagged("post_install", "-at_install")
 class TestTimesOutOfRange(WebhookCase):
     """A wire time that is valid but falls before year 1 once in UTC is a
     reason not to apply (said), not an error of the program."""
