@@ -21,9 +21,12 @@ task, handler and time. Anything that prevents applying raises
 all of it.
 """
 
+import psycopg2
 from markupsafe import Markup, escape
 
 from odoo import fields, models
+from odoo.service.model import _as_validation_error
+from odoo.tools import mute_logger
 
 from .. import settings as aiflow_settings
 from ..protocol import form_values, webhook, wire_time
@@ -43,6 +46,16 @@ EFFECT_FIELD = {
     "CANCEL": "effect_cancel_action_id",
 }
 KNOWN_LOG_RESULTS = (APPROVED, REJECTED)
+# what applying reads of an order, fetched with the search (one query)
+ORDER_FIELDS_READ = [
+    "flow_id",
+    "business_key",
+    "aiflow_order_ref",
+    "res_model",
+    "res_id",
+    "status",
+    "result",
+]
 
 
 class AiflowInboundEvent(models.Model):
@@ -62,21 +75,44 @@ class AiflowInboundEvent(models.Model):
     def _aiflow_user_of_code(self, code):
         """The user whose aiflow code is ``code`` (their employee's code,
         else their login), or an empty recordset."""
+        return self._aiflow_users_of_codes([code]).get(code) or self.env["res.users"].browse()
+
+    def _aiflow_users_of_codes(self, codes):
+        """{code: user} for the codes Odoo knows, in one query (read as the
+        superuser: no per-field access checks on employees); an event's
+        codes are resolved together.
+
+        A code is an employee's aiflow code (the employee's user; the first
+        employee by name when several hold it), else the login of a user
+        whose code it is, i.e. who has no employee with a code of their own
+        in their company (``res.users._aiflow_oauth_user_code``)."""
+        wanted = sorted({code for code in codes if code})
+        found = {}
+        if wanted:
+            self.env.cr.execute(
+                """
+                SELECT code, user_id FROM (
+                    SELECT e.aiflow_code AS code, e.user_id, 0 AS rank, e.name AS sort, e.id
+                      FROM hr_employee e
+                     WHERE e.aiflow_code = ANY(%(codes)s) AND e.user_id IS NOT NULL
+                    UNION ALL
+                    SELECT u.login, u.id, 1, '', u.id
+                      FROM res_users u
+                     WHERE u.login = ANY(%(codes)s)
+                       AND NOT EXISTS (
+                            SELECT 1 FROM hr_employee o
+                             WHERE o.user_id = u.id AND o.company_id = u.company_id
+                               AND o.active AND COALESCE(o.aiflow_code, '') != ''
+                               AND o.aiflow_code != u.login)
+                ) found
+                ORDER BY rank, sort, id
+                """,
+                {"codes": wanted},
+            )
+            for code, user_id in self.env.cr.fetchall():
+                found.setdefault(code, user_id)  # the first row ranks first
         Users = self.env["res.users"].sudo().with_context(active_test=False)
-        if not code:
-            return Users.browse()
-        employees = (
-            self.env["hr.employee"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("aiflow_code", "=", code), ("user_id", "!=", False)])
-        )
-        if employees:
-            return employees[0].user_id
-        user = Users.search([("login", "=", code)], limit=1)
-        if user and user._aiflow_oauth_user_code() == code:
-            return user
-        return Users.browse()
+        return {code: Users.browse(user_id) for code, user_id in found.items()}
 
     def _aiflow_flow_of(self, payload):
         Flow = self.env["aiflow.flow"].sudo().with_context(active_test=False)
@@ -105,7 +141,11 @@ class AiflowInboundEvent(models.Model):
     def _aiflow_order_of(self, payload):
         """The order holding the event's businessKey (and, once known, its orderId)."""
         key = payload["businessKey"]
-        order = self.env["aiflow.order"].sudo().search([("business_key", "=", key)], limit=1)
+        order = (
+            self.env["aiflow.order"]
+            .sudo()
+            .search_fetch([("business_key", "=", key)], ORDER_FIELDS_READ, limit=1)
+        )
         if not order:
             _fail(
                 self.env._("No order has businessKey %(key)s (was its START received?).", key=key)
@@ -143,8 +183,15 @@ class AiflowInboundEvent(models.Model):
             )
         return document
 
-    def _aiflow_handle_time(self, text, tz_name):
-        return wire_time.from_wire(text, tz_name) if text else fields.Datetime.now()
+    def _aiflow_handle_time(self, text, tz_name, field="handleTime"):
+        if not text:
+            return fields.Datetime.now()
+        try:
+            return wire_time.from_wire(text, tz_name)
+        except ValueError as exc:  # a wire time out of Odoo's range (year 1)
+            _fail(
+                self.env._("%(field)s cannot be kept: %(problem)s", field=field, problem=str(exc))
+            )
 
     def _aiflow_touched(self, order, handler=None, handle_time=None):
         vals = {"order_id": order.id, "res_model": order.res_model, "res_id": order.res_id}
@@ -162,7 +209,10 @@ class AiflowInboundEvent(models.Model):
             tz_name = aiflow_settings.of_env(self.env).timezone
             handler = self._aiflow_user_of_code(payload.get("handlerUserCode"))
             vals["handler_id"] = handler.id or False
-            vals["handle_time"] = self._aiflow_handle_time(payload.get("handleTime"), tz_name)
+            try:
+                vals["handle_time"] = self._aiflow_handle_time(payload.get("handleTime"), tz_name)
+            except InboundEventError:
+                vals["handle_time"] = False  # why the event failed: said in its error
         order = (
             self.env["aiflow.order"]
             .sudo()
@@ -225,8 +275,7 @@ class AiflowInboundEvent(models.Model):
                 )
             )
         values = self._aiflow_form_values(flow, payload.get("formData") or {}, tz_name)
-        document = self.env[flow.model].sudo().create(values)
-        initiator = handler or flow.manager_user_id
+        document = self._aiflow_create_document(flow, values)
         return Order.create(
             {
                 "flow_id": flow.id,
@@ -235,10 +284,37 @@ class AiflowInboundEvent(models.Model):
                 "res_model": document._name,
                 "res_id": document.id,
                 "document_name": document.display_name,
-                "initiator_id": initiator.id,
+                # who started it, as aiflow says: their user when Odoo knows
+                # the code, else the code alone (never someone else)
+                "initiator_id": handler.id or False,
                 "initiator_code": payload.get("handlerUserCode") or False,
             }
         )
+
+    def _aiflow_create_document(self, flow, values):
+        """The new document; a database rule of its model that the values
+        break (a required column, a check such as "Contacts require a
+        name") is a reason not to apply, said without the row's data."""
+        try:
+            # the failed INSERT is expected here, not an error to log
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                return self.env[flow.model].sudo().create(values)
+        except psycopg2.IntegrityError as exc:
+            known = isinstance(exc, psycopg2.errors.NotNullViolation) or (
+                exc.diag.constraint_name in self.env.registry._sql_constraints
+            )
+            problem = (
+                _as_validation_error(self.env, exc).args[0]
+                if known
+                else self.env._("database rule %(rule)s", rule=exc.diag.constraint_name)
+            )
+            _fail(
+                self.env._(
+                    "formData does not make a %(model)s document: %(problem)s",
+                    model=flow.model,
+                    problem=problem,
+                )
+            )
 
     def _aiflow_form_values(self, flow, form_data, tz_name):
         """Values of the new document from formData, each checked against
@@ -324,11 +400,23 @@ class AiflowInboundEvent(models.Model):
         order = self._aiflow_order_of(payload)
         document = self._aiflow_document_of(order)
         Log = self.env["aiflow.order.log"].sudo()
-        for line in payload["logs"]:
-            key = webhook.log_line_key(payload["orderId"], line)
-            if Log.search_count([("order_id", "=", order.id), ("inbound_key", "=", key)]):
+        keys = [webhook.log_line_key(payload["orderId"], line) for line in payload["logs"]]
+        # events of one businessKey are applied one at a time: no other
+        # worker can be storing these lines now
+        known = set(
+            Log.search([("order_id", "=", order.id), ("inbound_key", "in", keys)]).mapped(
+                "inbound_key"
+            )
+        )
+        handlers = self._aiflow_users_of_codes(
+            [line["handlerUserCode"] for line in payload["logs"]]
+        )
+        no_user = self.env["res.users"].browse()
+        for index, (key, line) in enumerate(zip(keys, payload["logs"], strict=True)):
+            if key in known:
                 continue
-            handler = self._aiflow_user_of_code(line["handlerUserCode"])
+            known.add(key)  # the same line twice in one list is one line
+            handler = handlers.get(line["handlerUserCode"], no_user)
             result = line["handleResult"]
             vals = {
                 "order_id": order.id,
@@ -340,16 +428,16 @@ class AiflowInboundEvent(models.Model):
                 "result": result if result in KNOWN_LOG_RESULTS else False,
                 "result_text": result,
                 "comment": line.get("handleComment") or False,
-                "handle_time": wire_time.from_wire(line["handleTime"], tz_name),
+                "handle_time": self._aiflow_handle_time(
+                    line["handleTime"], tz_name, f"logs[{index}].handleTime"
+                ),
             }
-            # events of one businessKey are applied one at a time: no other
-            # worker can be storing this line now
             Log.create(vals)
             self._aiflow_post_log(document, line, handler)
         return self._aiflow_touched(order)
 
     def _aiflow_post_log(self, document, line, handler):
-        if not hasattr(document, "message_post"):
+        if not hasattr(document, "_message_log"):
             return
         who = handler.name if handler else line["handlerUserCode"]
         body = Markup("<p>{}</p>").format(
@@ -363,9 +451,13 @@ class AiflowInboundEvent(models.Model):
         )
         if line.get("handleComment"):
             body += Markup("<p>{}</p>").format(escape(line["handleComment"]))
-        document.with_context(mail_create_nosubscribe=True).message_post(
-            body=body,
-            message_type="comment",
-            subtype_xmlid="mail.mt_note",
-            author_id=(handler.partner_id.id if handler else None),
-        )
+        # a log line on the document's chatter: a note (who, result, time,
+        # comment) that notifies no follower, as aiflow already told them.
+        # Someone Odoo does not know is named in the text; the note is then
+        # the system's (OdooBot's), with no address to compute.
+        if handler:
+            author = {"author_id": handler.partner_id.id}
+        else:
+            root = self.env["ir.model.data"]._xmlid_to_res_id("base.partner_root")
+            author = {"author_id": root, "email_from": False}
+        document.sudo()._message_log(body=body, message_type="comment", **author)

@@ -16,10 +16,12 @@ delivery waits for the outcome and sees it. The rules of applying are in
 ``aiflow_inbound_apply.py``.
 """
 
+import base64
 import json
 import logging
 from contextlib import closing
 
+import psycopg2
 from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, api, fields, models
@@ -66,6 +68,19 @@ def _pretty(text):
         return text
 
 
+def stored_body(raw):
+    """(the text kept as the body, whether it is exactly ``raw``). A body
+    that is not UTF-8 or holds NUL is kept readable with escapes (its
+    exact bytes are kept beside it)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and "\x00" not in text:
+        return text, True
+    return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00"), False
+
+
 class InboundEventError(Exception):
     """An event that cannot be applied now; the message is for the admin."""
 
@@ -88,9 +103,27 @@ class AiflowInboundEvent(models.Model):
         readonly=True,
         help="Only correctly signed requests are stored; the others are refused and logged.",
     )
-    raw_body = fields.Text(readonly=True, help="The request body exactly as received.")
+    raw_body = fields.Text(
+        readonly=True,
+        help="The request body as received (escaped where it is not UTF-8 text or "
+        "holds NUL characters: then its exact bytes are kept too).",
+    )
+    raw_bytes = fields.Binary(
+        string="Exact Body",
+        attachment=False,
+        readonly=True,
+        help="The exact bytes received, kept when the body is not UTF-8 text "
+        "or holds NUL characters.",
+    )
     body_pretty = fields.Text(string="Body", compute="_compute_body_pretty")
     error = fields.Text(readonly=True)
+    error_unexpected = fields.Boolean(
+        string="Unexpected Error",
+        readonly=True,
+        help="Applying failed for a reason Odoo did not plan for (a program "
+        "error): aiflow was answered a short message, the detail is here and "
+        "in the server log.",
+    )
     answer_status = fields.Integer(readonly=True, help="The status Odoo answered aiflow.")
     idempotency_key = fields.Char(readonly=True, copy=False, index=True)
     duplicate_of_id = fields.Many2one("aiflow.inbound.event", readonly=True, ondelete="set null")
@@ -129,40 +162,51 @@ class AiflowInboundEvent(models.Model):
             event.body_pretty = _pretty(event.raw_body or "")[:SHOWN_BODY]
 
     # ------------------------------------------------------------------
-    # receiving (called by the controller, each step on a cursor of its own)
+    # receiving (called by the controller, on a cursor of its own)
 
     @api.model
     def _aiflow_receive(self, cursor_factory, kind, raw, verdict):
         """Store a signed request, then apply it if it is a valid event;
-        the :class:`webhook.Verdict` to answer."""
-        key = webhook.event_key(kind, verdict.payload) if verdict.valid else None
-        event_id, original_id = self._aiflow_store(cursor_factory, kind, raw, verdict, key)
-        if not verdict.valid:
-            return verdict
-        answer = self._aiflow_process(cursor_factory, original_id or event_id)
-        if original_id and answer.status != webhook.STATUS_OK:
-            # a delivery that re-applied a failed original failed again
-            with closing(cursor_factory()) as cr:
-                cr.execute(
-                    "UPDATE aiflow_inbound_event SET answer_status = %s WHERE id = %s",
-                    (answer.status, event_id),
-                )
-                cr.commit()
-        return answer
+        the :class:`webhook.Verdict` to answer.
 
-    @api.model
-    def _aiflow_store(self, cursor_factory, kind, raw, verdict, key):
-        """Commit the request as a row: (its id, the id of the event it
-        repeats or None). The unique index on the key decides."""
+        One cursor, two commits: the row (committed before anything is
+        applied), then the application with its outcome. Events of one
+        businessKey are applied one at a time: a session advisory lock on
+        the businessKey, taken after the row is committed in a transaction
+        of its own that holds nothing else (a row it inserted would lock the
+        original it points to, which the lock's holder updates: a deadlock),
+        so the application's transaction begins once the lock is held and
+        sees what the previous event of that key did."""
+        payload = verdict.payload if verdict.valid else None
+        key = webhook.event_key(kind, payload) if verdict.valid else None
         vals = self._aiflow_stored_values(kind, raw, verdict)
         with closing(cursor_factory()) as cr:
-            for _attempt in range(ATTEMPTS_ON_CONFLICT):
-                try:
-                    return self._aiflow_store_once(cr, vals, key)
-                except CONCURRENCY_ERRORS:
-                    # the original changed since this transaction began
-                    # (it was just applied): look again
-                    cr.rollback()
+            event_id, original_id = self._aiflow_store(cr, vals, key)
+            if not verdict.valid:
+                return verdict
+            lock = (LOCK_NAMESPACE, payload["businessKey"])
+            cr.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
+            try:
+                cr.rollback()  # a session lock outlives it; the next snapshot is taken under it
+                return self._aiflow_process_locked(
+                    cr, original_id or event_id, payload, delivery_id=original_id and event_id
+                )
+            finally:
+                cr.rollback()
+                cr.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", lock)
+                cr.rollback()  # ends the unlock's transaction: nothing to keep
+
+    @api.model
+    def _aiflow_store(self, cr, vals, key):
+        """Commit the request as a row: (its id, the id of the event it
+        repeats or None). The unique index on the key decides."""
+        for _attempt in range(ATTEMPTS_ON_CONFLICT):
+            try:
+                return self._aiflow_store_once(cr, vals, key)
+            except CONCURRENCY_ERRORS:
+                # the original was committed since this transaction began:
+                # look again
+                cr.rollback()
         raise RuntimeError(f"aiflow event {key} could not be stored: constant conflicts")
 
     @api.model
@@ -172,17 +216,17 @@ class AiflowInboundEvent(models.Model):
             cr.commit()
             return event_id, None
         event_id = self._aiflow_insert(cr, {**vals, "idempotency_key": key}, keyed=True)
+        original_id = None
+        if not event_id:
+            # the original is committed and visible to this transaction
+            # (else the insert raised a serialization failure: retried)
+            cr.execute("SELECT id FROM aiflow_inbound_event WHERE idempotency_key = %s", (key,))
+            original_id = cr.fetchone()[0]
+            event_id = self._aiflow_insert(
+                cr, {**vals, "state": "duplicate", "duplicate_of_id": original_id}
+            )
         cr.commit()
-        if event_id:
-            return event_id, None
-        # the next statements see the committed original
-        cr.execute("SELECT id FROM aiflow_inbound_event WHERE idempotency_key = %s", (key,))
-        original_id = cr.fetchone()[0]
-        duplicate_id = self._aiflow_insert(
-            cr, {**vals, "state": "duplicate", "duplicate_of_id": original_id}
-        )
-        cr.commit()
-        return duplicate_id, original_id
+        return event_id, original_id
 
     @api.model
     def _aiflow_insert(self, cr, vals, keyed=False):
@@ -215,11 +259,14 @@ class AiflowInboundEvent(models.Model):
     @api.model
     def _aiflow_stored_values(self, kind, raw, verdict):
         payload = verdict.payload if isinstance(verdict.payload, dict) else {}
-        # PostgreSQL text cannot hold NUL: kept visible as an escape
-        body = raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+        body, exact = stored_body(raw)
         vals = {
             "kind": kind,
             "raw_body": body,
+            # the exact bytes when the text cannot be them (PostgreSQL text
+            # holds neither NUL nor bytes that are not UTF-8); base64 in the
+            # column, as Odoo keeps a Binary field
+            "raw_bytes": None if exact else psycopg2.Binary(base64.b64encode(raw)),
             "signature_ok": True,
             "state": "received" if verdict.valid else "invalid",
             "answer_status": verdict.status,
@@ -227,6 +274,7 @@ class AiflowInboundEvent(models.Model):
             "error": None if verdict.valid else verdict.msg,
         }
         if verdict.valid:
+            # the payload rules refuse any string holding NUL: these fit
             vals.update(
                 aiflow_order_ref=str(payload["orderId"]),
                 business_key=payload["businessKey"],
@@ -238,39 +286,38 @@ class AiflowInboundEvent(models.Model):
         return vals
 
     @api.model
-    def _aiflow_process(self, cursor_factory, event_id):
-        """Apply the stored event ``event_id`` unless it already was; the
-        verdict to answer. Events of one businessKey are applied one at a
-        time (a session lock), each in a transaction begun once the lock is
-        held, so it sees what the previous one did."""
-        with closing(cursor_factory()) as cr:
-            cr.execute("SELECT business_key FROM aiflow_inbound_event WHERE id = %s", (event_id,))
-            lock = (LOCK_NAMESPACE, cr.fetchone()[0] or "")
-            cr.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
-            try:
-                cr.commit()
-                return self._aiflow_process_locked(cr, event_id)
-            finally:
-                cr.rollback()
-                cr.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", lock)
-                cr.commit()
-
-    @api.model
-    def _aiflow_process_locked(self, cr, event_id):
+    def _aiflow_process_locked(self, cr, event_id, payload=None, delivery_id=None):
+        """Apply the stored event ``event_id`` unless it already was (the
+        businessKey's lock is held); the verdict to answer. ``delivery_id``:
+        the duplicate row of this delivery, whose answer is kept with the
+        outcome in the same transaction."""
         for _attempt in range(ATTEMPTS_ON_CONFLICT):
             try:
                 cr.execute(
-                    "SELECT state FROM aiflow_inbound_event WHERE id = %s FOR UPDATE",
+                    "SELECT state, kind, attempts FROM aiflow_inbound_event"
+                    " WHERE id = %s FOR UPDATE",
                     (event_id,),
                     log_exceptions=False,
                 )
-                if cr.fetchone()[0] == "applied":
-                    cr.commit()
+                state, kind, attempts = cr.fetchone()
+                if state == "applied":
+                    cr.rollback()  # nothing written
                     return webhook.duplicate(event_id)
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 event = env[self._name].browse(event_id)
-                event._aiflow_apply_now()
+                if payload is not None:
+                    # what applying reads of the row is known: the row (its
+                    # body up to 1 MiB) is not read again
+                    env.cache.update(event, event._fields["kind"], [kind])
+                    env.cache.update(event, event._fields["attempts"], [attempts or 0])
+                event._aiflow_apply_now(payload)
                 verdict = event._aiflow_verdict()
+                if delivery_id and verdict.status != webhook.STATUS_OK:
+                    # a delivery that re-applied a failed original failed again
+                    cr.execute(
+                        "UPDATE aiflow_inbound_event SET answer_status = %s WHERE id = %s",
+                        (verdict.status, delivery_id),
+                    )
                 cr.commit()
                 return verdict
             except CONCURRENCY_ERRORS:
@@ -283,6 +330,15 @@ class AiflowInboundEvent(models.Model):
         self.ensure_one()
         if self.state == "applied":
             return webhook.applied(self.id)
+        if self.error_unexpected:
+            # the detail (SQL, data) is for the admin, not for the caller
+            return webhook.cannot_apply(
+                self.env._(
+                    "The event could not be applied; it is kept in Odoo as event %(id)s.",
+                    id=self.id,
+                ),
+                self.id,
+            )
         return webhook.cannot_apply(self.error or "", self.id)
 
     # ------------------------------------------------------------------
@@ -290,17 +346,31 @@ class AiflowInboundEvent(models.Model):
 
     def _aiflow_apply_env(self):
         """Superuser, speaking the admin's language (messages are for them)."""
-        admin = self.env.ref("base.user_admin", raise_if_not_found=False)
-        lang = (admin and admin.lang) or "en_US"
+        admin_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "base.user_admin", raise_if_not_found=False
+        )
+        lang = None
+        if admin_id:
+            # one query: through the ORM, the user's and partner's whole rows
+            self.env.cr.execute(
+                "SELECT p.lang FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
+                " WHERE u.id = %s",
+                (admin_id,),
+            )
+            row = self.env.cr.fetchone()
+            lang = row and row[0]
+        lang = lang or "en_US"
         return self.env(user=SUPERUSER_ID, su=True, context={**self.env.context, "lang": lang})
 
-    def _aiflow_apply_now(self):
+    def _aiflow_apply_now(self, payload=None):
         """Apply this stored event in a savepoint: all of it, or nothing and
-        the reason kept on the event. Concurrency errors go up (retry)."""
+        the reason kept on the event. Concurrency errors go up (retry).
+        ``payload``: the event's body, when the caller has it parsed."""
         self.ensure_one()
         event = self.with_env(self._aiflow_apply_env())
-        payload = json.loads(event.raw_body)
-        error = None
+        if payload is None:
+            payload = json.loads(event.raw_body)
+        error, unexpected = None, False
         try:
             with event.env.cr.savepoint():
                 touched = event._aiflow_apply_payload(payload)
@@ -316,7 +386,8 @@ class AiflowInboundEvent(models.Model):
             _logger.exception("aiflow event %s could not be applied", event.id)
             detail = f"{type(exc).__name__}: {exc}"
             error = event.env._("Applying the event failed: %(error)s", error=detail)
-        vals = {"attempts": event.attempts + 1}
+            unexpected = True
+        vals = {"attempts": event.attempts + 1, "error_unexpected": unexpected}
         if error is None:
             vals.update(touched, state="applied", error=False, applied_at=fields.Datetime.now())
             vals["answer_status"] = webhook.STATUS_OK

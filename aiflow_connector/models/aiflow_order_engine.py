@@ -2,7 +2,8 @@
 """An order of an engine-mode flow: aiflow runs it and owns it, Odoo keeps
 what aiflow reported (nothing of it is sent back)."""
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from .aiflow_flow_engine import MODE_ENGINE
 
@@ -38,6 +39,20 @@ class AiflowOrder(models.Model):
             "Another order has this aiflow order ID.",
         ),
     ]
+
+    @api.constrains("initiator_id", "flow_id")
+    def _check_initiator(self):
+        # the task center's snapshot names the initiator's user code; aiflow
+        # itself says who started an engine order (initiator_code)
+        for order in self:
+            if not order.initiator_id and order.sudo().flow_id.mode != MODE_ENGINE:
+                raise ValidationError(
+                    self.env._(
+                        "Order %(key)s has no initiator: an order of a task-center flow "
+                        "needs the user who started it.",
+                        key=order.business_key,
+                    )
+                )
 
     def _compute_is_engine(self):
         for order in self:

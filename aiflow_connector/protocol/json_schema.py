@@ -10,7 +10,10 @@ into the descriptions):
 * a Time must be a real date and time (``2025-02-30 10:00:00`` has the
   right layout but is refused);
 * ``1.0`` is an integer for JSON Schema but not for the rules (Java's aiflow
-  would not bind it).
+  would not bind it);
+* no string inside a free-form Object (``formData``, ``processVariables``),
+  keys included, may hold a NUL character (the inbound rules refuse it; the
+  declared strings of an inbound body say so with a pattern).
 """
 
 from . import schema
@@ -20,6 +23,11 @@ from .wire_time import WIRE_PATTERN
 TIME_REGEX = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
 # A required String must hold something other than blanks.
 NOT_BLANK_REGEX = r"\S"
+# Inbound strings: no NUL character (PostgreSQL text cannot hold it).
+NO_NUL_REGEX = r"^[^\u0000]*$"
+# both at once (one pattern per schema): something not blank, no NUL
+NOT_BLANK_NO_NUL_REGEX = r"^[^\u0000]*[^\u0000\s][^\u0000]*$"
+NO_NUL_NOTE = "No string inside, keys included, may hold a NUL character (U+0000)."
 
 # Integer is 32-bit, Long 64-bit (schema.py); tests check both edges agree.
 _INT_FORMATS = {
@@ -37,8 +45,9 @@ _TYPES = {
 }
 
 
-def _base(rule):
-    """The schema of a present, non-null value of ``rule``."""
+def _base(rule, inbound=False):
+    """The schema of a present, non-null value of ``rule`` (``inbound``:
+    sent to Odoo, whose rules refuse NUL characters in strings)."""
     kind = rule.kind
     out = {"type": _TYPES[kind]}
     if kind == schema.TIME:
@@ -50,15 +59,19 @@ def _base(rule):
         out["examples"] = ["2025-01-24 15:30:00"]
     elif kind == schema.STRING and rule.required:
         out["minLength"] = 1
-        out["pattern"] = NOT_BLANK_REGEX
+        out["pattern"] = NOT_BLANK_NO_NUL_REGEX if inbound else NOT_BLANK_REGEX
+    elif kind == schema.STRING and inbound:
+        out["pattern"] = NO_NUL_REGEX
     elif kind in _INT_FORMATS:
         fmt, low, high = _INT_FORMATS[kind]
         out.update(format=fmt, minimum=low, maximum=high)
     elif kind == schema.OBJECT:
-        out.update(object_schema(rule.fields))
+        out.update(object_schema(rule.fields, inbound))
+        if inbound and not rule.fields:
+            out["description"] = NO_NUL_NOTE
     elif kind == schema.ARRAY:
         if rule.item is not None:
-            out["items"] = field_schema(rule.item)
+            out["items"] = field_schema(rule.item, inbound)
         if rule.min_items:
             out["minItems"] = rule.min_items
     if rule.choices is not None:
@@ -66,9 +79,9 @@ def _base(rule):
     return out
 
 
-def field_schema(rule):
+def field_schema(rule, inbound=False):
     """JSON Schema of one field: an optional field may also be null."""
-    out = _base(rule)
+    out = _base(rule, inbound)
     if rule.required:
         return out
     out["type"] = [out["type"], "null"]
@@ -77,9 +90,9 @@ def field_schema(rule):
     return out
 
 
-def object_schema(rules):
+def object_schema(rules, inbound=False):
     """The properties of an Object; unknown extra fields are allowed (schema.py)."""
-    out = {"properties": {rule.name: field_schema(rule) for rule in rules}}
+    out = {"properties": {rule.name: field_schema(rule, inbound) for rule in rules}}
     required = [rule.name for rule in rules if rule.required]
     if required:
         out["required"] = required
@@ -89,4 +102,5 @@ def object_schema(rules):
 def endpoint_schema(name):
     """The request body schema of the endpoint ``name`` of ``schema.ENDPOINTS``."""
     endpoint = schema.ENDPOINTS[name]
-    return {"type": "object", **object_schema(endpoint.fields)}
+    inbound = endpoint.direction == schema.INBOUND
+    return {"type": "object", **object_schema(endpoint.fields, inbound)}

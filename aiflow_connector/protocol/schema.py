@@ -31,6 +31,9 @@ Decisions where the spec is silent (kept here so both sides agree):
   ``updateDesc`` is optional.
 * Approval logs have no parameter table: every log names its task, handler,
   result and time; ``handleComment`` (and inbound ``formData``) is optional.
+* No string of an inbound body (at any depth, keys included) may hold a NUL
+  character (U+0000): PostgreSQL text cannot store it, so Odoo could keep
+  neither the value nor the event's columns.
 """
 
 import json
@@ -429,12 +432,45 @@ def _check_fields(path, rules, obj):
         _check_present(field_path, rule, obj[rule.name])
 
 
+NUL = "\x00"
+NUL_PROBLEM = "holds a NUL character (U+0000), which Odoo cannot store"
+
+
+def _key_in_path(key):
+    # a key is shown in the path with its NUL escaped: a message holding a
+    # NUL could not be stored either
+    return str(key).replace(NUL, "\\u0000")
+
+
+def _check_no_nul(payload):
+    """PayloadError naming the first string (value or key) holding NUL.
+    Iterative: a body may nest as deep as the JSON parser allows."""
+    stack = [("", payload)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if NUL in value:
+                raise PayloadError(path, NUL_PROBLEM)
+        elif isinstance(value, dict):
+            children = []
+            for key, item in value.items():
+                child = _join(path, _key_in_path(key))
+                if NUL in str(key):
+                    raise PayloadError(child, f"a key that {NUL_PROBLEM}")
+                children.append((child, item))
+            stack.extend(reversed(children))  # checked in document order
+        elif isinstance(value, (list, tuple)):
+            stack.extend(reversed([(f"{path}[{i}]", item) for i, item in enumerate(value)]))
+
+
 def validate(name, payload):
     """Raise PayloadError for the first rule of endpoint ``name`` that ``payload`` breaks."""
     endpoint = _endpoint(name)
     if not isinstance(payload, dict):
         raise PayloadError("(body)", f"wrong type: expected Object, got {_json_type(payload)}")
     _check_fields("", endpoint.fields, payload)
+    if endpoint.direction == INBOUND:
+        _check_no_nul(payload)
 
 
 def validate_item(name, item, index):

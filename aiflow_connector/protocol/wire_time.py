@@ -64,4 +64,8 @@ def from_wire(text, tz_name=None):
     ``fold=0`` (the offset in force before the change); the default zone has no DST.
     """
     local = parse_wire_naive(text).replace(tzinfo=zone(tz_name))
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
+    try:
+        return local.astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError:
+        # e.g. 0001-01-01 00:00:00 east of UTC is a time before year 1
+        raise ValueError(f"{text!r} is out of the range of datetimes once in UTC") from None

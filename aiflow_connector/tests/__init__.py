@@ -30,3 +30,4 @@ from . import test_openapi_description
 from . import test_webhooks
 from . import test_webhook_attacks
 from . import test_webhook_concurrency
+from . import test_webhook_robustness

@@ -10,7 +10,11 @@ secret. Where a generator cannot guess a value, some requests carry the real one
 half the userinfo calls a real access token from a real sign-in, two thirds
 of the authorize calls the real client id and redirect URI (half of those
 with an Odoo session, so codes are issued), a few token calls the real client
-secret.
+secret. Half the signed webhook bodies name the database's engine-mode flow
+``FUZZ`` (on contacts, its form the name): the businessKey of its one open
+document (and that order's orderId), or a new ``FUZZ-`` key with a name in
+formData, so generated events and approval logs are applied too (a START
+creates a contact, a COMPLETE ends the order, logs reach its chatter).
 
 Every answer must be one the description lists for its operation (status,
 media type, body schema, required headers), never a 500; beyond that:
@@ -18,12 +22,16 @@ media type, body schema, required headers), never a 500; beyond that:
 * a signed webhook body the payload rules accept is answered 200; one they
   refuse is answered 400 with ``msg`` starting with the offending field's path;
 * an unsigned or wrongly signed one is answered 403 ``签名验证失败``;
+* some generated events are applied (status 0), one sent twice is answered
+  as a duplicate;
 * every OAuth2 JSON answer is a success or an RFC 6749 error.
 
 At least 2,000 requests; the count is printed.
 """
 
 import concurrent.futures
+import functools
+import itertools
 import json
 import random
 import re
@@ -72,6 +80,10 @@ WRONG = Credential("FUZZ001", "FUZZAPP", "not-the-secret")
 CLIENT_SECRET = "fuzz-client-secret"
 REDIRECT_URI = "http://aiflow.fuzz/aflow/api/oauth2/callback"
 MIN_REQUESTS = 2000
+# the engine-mode flow of the database, and its one document's order
+FLOW_CODE = "FUZZ"
+DOC_KEY = "FUZZ-DOC-1"
+DOC_ORDER_ID = 4_242_424_242
 WEBHOOK_KINDS = {path: names[0] for path, names in openapi.WEBHOOKS.items()}
 # examples generated per operation and mode (hypothesis stops earlier when an
 # operation has few distinct inputs, e.g. a GET without parameters)
@@ -136,10 +148,53 @@ def server(database, tmp_path_factory):
             "oauth_redirect_uris": REDIRECT_URI,
             # nothing listens there: no outbound call may leave the test
             "base_url": "http://127.0.0.1:9",
+            "sync_enabled": "False",
         }
         for name, value in set_param.items():
             rpc("ir.config_parameter", "set_param", f"aiflow_connector.{name}", value)
+        engine_flow_with_a_document(rpc, url)
         yield {"url": url, "log": log_path, "db": database}
+
+
+def post_signed(url, path, body):
+    raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: Signer(CREDENTIAL).sign(raw)}
+    return requests.post(url + path, data=raw, headers=headers, timeout=60)
+
+
+def doc_start():
+    return {
+        "orderId": DOC_ORDER_ID,
+        "businessKey": DOC_KEY,
+        "taskId": "T-START",
+        "taskName": "发起",
+        "action": "START",
+        "formData": {"name": "Fuzz document"},
+        "handlerUserCode": "admin",
+    }
+
+
+def engine_flow_with_a_document(rpc, url):
+    """The engine-mode flow FUZZ on contacts (its form: the name), and one
+    document aiflow started (the order DOC_KEY), as aiflow would."""
+    (model_id,) = rpc("ir.model", "search", [("model", "=", "res.partner")])
+    (name_id,) = rpc(
+        "ir.model.fields", "search", [("model", "=", "res.partner"), ("name", "=", "name")]
+    )
+    rpc(
+        "aiflow.flow",
+        "create",
+        {
+            "flow_code": FLOW_CODE,
+            "title": "Fuzz",
+            "mode": "engine",
+            "model_id": model_id,
+            "group_id": "GROUP001",
+            "form_field_ids": [(0, 0, {"sequence": 1, "field_id": name_id})],
+        },
+    )
+    answer = post_signed(url, "/odoo/api/workflow/receive", doc_start()).json()
+    assert answer["status"] == 0, answer
 
 
 def sign_in(url, db):
@@ -303,6 +358,8 @@ class Fuzzer:
         self.sent = 0
         self.by_status = {}
         self.failures = []
+        self.outcomes = {}  # of the signed webhook bodies answered 200
+        self.new_keys = itertools.count(1)
 
     def session(self):
         if not hasattr(self.local, "session"):
@@ -319,7 +376,32 @@ class Fuzzer:
             if problems and len(self.failures) < 10:
                 self.failures.append((label, request_text[:300], response.text[:300], problems))
 
-    def send_webhook(self, case, signed_with):
+    def real_order(self, kind, body):
+        """``body`` naming the FUZZ flow: its document's order, or (an
+        event, half the time) a new businessKey with a name to create from."""
+        body = dict(body)
+        if kind == "workflow_event" and next(self.new_keys) % 2:
+            number = next(self.new_keys)
+            body.update(orderId=DOC_ORDER_ID + number, businessKey=f"{FLOW_CODE}-{number}")
+            form = body.get("formData")
+            body["formData"] = {
+                **(form if isinstance(form, dict) else {}),
+                "name": f"Fuzz {number}",
+            }
+        else:
+            body.update(orderId=DOC_ORDER_ID, businessKey=DOC_KEY)
+        return body
+
+    def count_outcome(self, response):
+        if response.status_code != 200:
+            return
+        answer = response.json()
+        data = answer.get("data") or {}
+        outcome = "duplicate" if data.get("duplicate") else str(answer.get("status"))
+        with self.lock:
+            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+
+    def send_webhook(self, case, signed_with, real=False):
         kind = WEBHOOK_KINDS[case.path]
         if case.method != "POST":
             response = self.session().request(
@@ -329,6 +411,8 @@ class Fuzzer:
             self.record(label, response, described_problems(case.method, case.path, response), "")
             return
         body = case.body
+        if real and isinstance(body, dict):
+            body = self.real_order(kind, body)
         if isinstance(body, bytes):
             raw = body  # negative mode: bytes that are not JSON at all
         elif isinstance(body, str):
@@ -345,6 +429,8 @@ class Fuzzer:
                 kind, raw, headers["Content-Type"], signed_with is CREDENTIAL, response
             )
         self.record(f"POST {case.path}", response, problems, raw.decode("utf-8", "replace"))
+        if signed_with is CREDENTIAL:
+            self.count_outcome(response)
 
     def send_oauth(self, case, variant):
         """Send an OAuth2 case as generated, or with real values where the
@@ -399,6 +485,13 @@ def contract_edges(fuzzer):
         if response.status_code != status:
             problems.append(f"{content_type}, {len(raw)} bytes: expected {status}")
         fuzzer.record(f"POST {path}", response, problems, raw[:100].decode())
+    # the document's START again: the same event, answered as a duplicate
+    response = post_signed(fuzzer.url, path, doc_start())
+    problems = described_problems("POST", path, response)
+    if not (response.json().get("data") or {}).get("duplicate"):
+        problems.append(f"the same START again answered {response.text[:200]}")
+    fuzzer.record(f"POST {path}", response, problems, "the document's START again")
+    fuzzer.count_outcome(response)
 
 
 def test_fuzz_the_five_endpoints(server):
@@ -416,7 +509,9 @@ def test_fuzz_the_five_endpoints(server):
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             for case in generate(operation, mode, budget(operation.path, operation.method.upper())):
                 if operation.path in WEBHOOK_KINDS:
-                    jobs.append((fuzzer.send_webhook, case, CREDENTIAL))
+                    real = operation.method.upper() == "POST" and rng.random() < 0.5
+                    send = functools.partial(fuzzer.send_webhook, real=real)
+                    jobs.append((send, case, CREDENTIAL))
                     if operation.method.upper() == "POST":
                         jobs.append((fuzzer.send_webhook, case, rng.choice([None, WRONG])))
                 else:
@@ -433,10 +528,15 @@ def test_fuzz_the_five_endpoints(server):
     )
     print(
         f"\nopenapi fuzz: {fuzzer.sent} requests sent ({generated_in:.0f} s generating,"
-        f" {time.monotonic() - start - generated_in:.0f} s sending); {summary}"
+        f" {time.monotonic() - start - generated_in:.0f} s sending); {summary};"
+        f" signed webhook outcomes (status: count) {fuzzer.outcomes}"
     )
     assert fuzzer.failures == []
     assert fuzzer.sent >= MIN_REQUESTS
+    # generated events reached the engine flow: applied, refused, repeated
+    assert fuzzer.outcomes.get("0", 0) >= 20, fuzzer.outcomes
+    assert fuzzer.outcomes.get("-1024", 0) >= 1, fuzzer.outcomes
+    assert fuzzer.outcomes.get("duplicate", 0) >= 1, fuzzer.outcomes
     # Every kind of answer was reached, not one path over and over.
     seen = set(fuzzer.by_status)
     for expected in [

@@ -167,6 +167,33 @@ def test_schema_errors_start_with_the_field(raw, starts):
     assert verdict.msg.startswith(starts)
 
 
+@pytest.mark.parametrize(
+    "raw, starts",
+    [
+        (event(businessKey="A\x00B"), "businessKey: holds a NUL character"),
+        (event(taskName="\x00"), "taskName: holds a NUL character"),
+        (event(handlerUserCode="x\x00"), "handlerUserCode: holds a NUL character"),
+        (event(formData={"name": "a\x00"}), "formData.name: holds a NUL"),
+        (event(processVariables={"k": [1, {"v": "\x00"}]}), "processVariables.k[1].v: holds"),
+        (event(formData={"a\x00b": 1}), "formData.a\\u0000b: a key that holds a NUL"),
+    ],
+)
+def test_nul_characters_are_refused_naming_the_field(raw, starts):
+    # json.dumps writes NUL as the escape \u0000: valid JSON, a NUL once parsed
+    assert b"\\u0000" in raw
+    verdict = judge(raw)
+    assert (verdict.http_status, verdict.status, verdict.stage) == (400, -4002, "schema")
+    assert verdict.signed
+    assert verdict.msg.startswith(starts), verdict.msg
+    assert "\x00" not in verdict.msg  # the message itself can be stored
+
+
+def test_nul_byte_on_the_wire_is_not_json():
+    verdict = judge(b'{"orderId": 1, "businessKey": "A\x00B"}')
+    assert (verdict.http_status, verdict.stage) == (400, "body")
+    assert verdict.signed
+
+
 def test_approval_log_paths():
     raw = json.dumps(
         {"orderId": 1, "businessKey": "K", "logs": [{"taskId": "T", "taskName": "N"}]}

@@ -106,3 +106,10 @@ def test_only_ascii_digits_have_the_wire_layout(text):
     assert not has_wire_layout(text)
     with pytest.raises(ValueError):
         from_wire(text)
+
+
+def test_time_out_of_range_once_in_utc_is_a_value_error():
+    # year 1 east of UTC falls before the first datetime once in UTC
+    with pytest.raises(ValueError, match="out of the range"):
+        from_wire("0001-01-01 00:00:00", "Asia/Shanghai")
+    assert from_wire("9999-12-31 23:59:59", "Asia/Shanghai") == datetime(9999, 12, 31, 15, 59, 59)
