@@ -104,7 +104,14 @@ def join_waiting_rows(cr, params):
 
 def insert_missing_rows(cr, params):
     """New live rows for the records ``params["source"]`` selects that have
-    none waiting; returns their count."""
+    none waiting; returns their count.
+
+    write_uid stays empty until the worker settles the row (then: who
+    delivered it). Each user column is a foreign key, checked per row and
+    per changed value: naming the user here too meant, when an admin queues
+    and the cron's OdooBot delivers, three checks per row instead of two
+    (about 3 us each: 0.13 s of this statement's 0.25 s for 22,002 rows
+    went to the two checks at insert)."""
     cr.execute(
         SQL(
             """
@@ -113,7 +120,7 @@ def insert_missing_rows(cr, params):
                     state, attempts, next_attempt_at, resync_token,
                     create_uid, create_date, write_uid, write_date)
             SELECT %(endpoint)s, 'live', %(model)s, src.id, src.key, src.name, %(priority)s,
-                   %(pending)s, 0, %(now)s, %(token)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                   %(pending)s, 0, %(now)s, %(token)s, %(uid)s, %(now)s, NULL, %(now)s
               FROM (%(source)s) src
              WHERE NOT EXISTS (
                     SELECT 1 FROM aiflow_outbox row
