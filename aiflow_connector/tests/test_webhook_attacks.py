@@ -4,7 +4,6 @@ contract's HTTP status and envelope, never an HTTP 500; unsigned requests
 are not stored, signed ones are (as invalid)."""
 
 import json
-import threading
 
 from odoo.tests import tagged
 
@@ -329,31 +328,13 @@ class TestWebhookReplay(WebhookCase):
             "formData": {"name": "Replayed Partner"},
         }
 
-    def test_two_simultaneous_identical_requests_apply_once(self):
-        raw = json.dumps(self.start("PARTNER-TWICE")).encode()
-        headers = self.signed_headers(raw)
-        url = self.base_url() + WORKFLOW_PATH
-        answers, barrier = [], threading.Barrier(2)
-        self.env.flush_all()
-
-        def send():
-            barrier.wait()
-            answers.append(self.opener.post(url, data=raw, headers=headers, timeout=60))
-
-        threads = [threading.Thread(target=send) for _n in range(2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(90)
-        self.env.invalidate_all()
-        self.assertEqual(len(answers), 2)
-        bodies = [self.assertEnvelope(answer, 200, 0) for answer in answers]
-        self.assertEqual(sorted(bool(b["data"].get("duplicate")) for b in bodies), [False, True])
-        self.assertEqual(
-            self.env["res.partner"].search_count([("name", "=", "Replayed Partner")]), 1
-        )
-        states = self.events(business_key="PARTNER-TWICE").mapped("state")
-        self.assertEqual(sorted(states), ["applied", "duplicate"])
+    # Two identical requests at the same moment are not sent here: Odoo's
+    # test server runs every request thread on the test's one database
+    # connection, so simultaneous requests race inside Odoo's own request
+    # handling (it failed now and then in ir.http's _pre_dispatch, before
+    # any webhook code ran). Real simultaneity, each delivery on its own
+    # connection as in Odoo's workers, is test_webhook_concurrency's; the
+    # fuzz test also repeats events against a live server with 2 workers.
 
     def test_sandbox_control_api_pushes(self):
         # the sandbox's own control route, as an operator would drive it
