@@ -401,6 +401,10 @@ class TestOutbox(OrgSyncCase):
                 listener.notifies.clear()
         self.assertEqual(received, [self.env.cr.dbname] * 2)
         self.assertFalse(wakeup.notify_connection().closed)
+        # a wake-up does not make the save wait for a disk sync of its own
+        with wakeup.notify_connection().cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            self.assertEqual(cursor.fetchone()[0], "off")
 
     def test_out_of_time_gives_rows_back_and_asks_for_another_run(self):
         self._configure(sync_batch_size="5")
