@@ -73,46 +73,9 @@ class AiflowInboundEvent(models.Model):
     # shared lookups
 
     def _aiflow_user_of_code(self, code):
-        """The user whose aiflow code is ``code`` (their employee's code,
-        else their login), or an empty recordset."""
-        return self._aiflow_users_of_codes([code]).get(code) or self.env["res.users"].browse()
-
-    def _aiflow_users_of_codes(self, codes):
-        """{code: user} for the codes Odoo knows, in one query (read as the
-        superuser: no per-field access checks on employees); an event's
-        codes are resolved together.
-
-        A code is an employee's aiflow code (the employee's user; the first
-        employee by name when several hold it), else the login of a user
-        whose code it is, i.e. who has no employee with a code of their own
-        in their company (``res.users._aiflow_oauth_user_code``)."""
-        wanted = sorted({code for code in codes if code})
-        found = {}
-        if wanted:
-            self.env.cr.execute(
-                """
-                SELECT code, user_id FROM (
-                    SELECT e.aiflow_code AS code, e.user_id, 0 AS rank, e.name AS sort, e.id
-                      FROM hr_employee e
-                     WHERE e.aiflow_code = ANY(%(codes)s) AND e.user_id IS NOT NULL
-                    UNION ALL
-                    SELECT u.login, u.id, 1, '', u.id
-                      FROM res_users u
-                     WHERE u.login = ANY(%(codes)s)
-                       AND NOT EXISTS (
-                            SELECT 1 FROM hr_employee o
-                             WHERE o.user_id = u.id AND o.company_id = u.company_id
-                               AND o.active AND COALESCE(o.aiflow_code, '') != ''
-                               AND o.aiflow_code != u.login)
-                ) found
-                ORDER BY rank, sort, id
-                """,
-                {"codes": wanted},
-            )
-            for code, user_id in self.env.cr.fetchall():
-                found.setdefault(code, user_id)  # the first row ranks first
-        Users = self.env["res.users"].sudo().with_context(active_test=False)
-        return {code: Users.browse(user_id) for code, user_id in found.items()}
+        """The user whose aiflow code is ``code``, or an empty recordset."""
+        Users = self.env["res.users"]
+        return Users._aiflow_users_of_codes([code]).get(code) or Users.browse()
 
     def _aiflow_flow_of(self, payload):
         Flow = self.env["aiflow.flow"].sudo().with_context(active_test=False)
@@ -408,7 +371,7 @@ class AiflowInboundEvent(models.Model):
                 "inbound_key"
             )
         )
-        handlers = self._aiflow_users_of_codes(
+        handlers = self.env["res.users"]._aiflow_users_of_codes(
             [line["handlerUserCode"] for line in payload["logs"]]
         )
         no_user = self.env["res.users"].browse()

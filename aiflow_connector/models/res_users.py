@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import models
+from odoo import api, models
 
 from ..protocol import person_phone
 
@@ -19,6 +19,44 @@ class ResUsers(models.Model):
             # aiflow's userName is the login of the employee's user.
             self.sudo().with_context(active_test=False).employee_ids._aiflow_changed()
         return res
+
+    @api.model
+    def _aiflow_users_of_codes(self, codes):
+        """{code: user} for the codes Odoo knows, in one query (read as the
+        superuser: no per-field access checks on employees): the inverse of
+        :meth:`_aiflow_oauth_user_code`, beside it so the rule lives here.
+
+        A code is an employee's aiflow code (the employee's user; the first
+        employee by name when several hold it), else the login of a user
+        whose code it is, i.e. who has no employee with a code of their own
+        in their company."""
+        wanted = sorted({code for code in codes if code})
+        found = {}
+        if wanted:
+            self.env.cr.execute(
+                """
+                SELECT code, user_id FROM (
+                    SELECT e.aiflow_code AS code, e.user_id, 0 AS rank, e.name AS sort, e.id
+                      FROM hr_employee e
+                     WHERE e.aiflow_code = ANY(%(codes)s) AND e.user_id IS NOT NULL
+                    UNION ALL
+                    SELECT u.login, u.id, 1, '', u.id
+                      FROM res_users u
+                     WHERE u.login = ANY(%(codes)s)
+                       AND NOT EXISTS (
+                            SELECT 1 FROM hr_employee o
+                             WHERE o.user_id = u.id AND o.company_id = u.company_id
+                               AND o.active AND COALESCE(o.aiflow_code, '') != ''
+                               AND o.aiflow_code != u.login)
+                ) found
+                ORDER BY rank, sort, id
+                """,
+                {"codes": wanted},
+            )
+            for code, user_id in self.env.cr.fetchall():
+                found.setdefault(code, user_id)  # the first row ranks first
+        Users = self.env["res.users"].sudo().with_context(active_test=False)
+        return {code: Users.browse(user_id) for code, user_id in found.items()}
 
     def _aiflow_oauth_employee(self):
         """The user's employee in the user's own company, the one user sync

@@ -285,7 +285,7 @@ class TestHandlersAndNotes(WebhookCase):
         ]
         event = self.env["aiflow.inbound.event"]
         with self.assertQueryCount(1):
-            found = event._aiflow_users_of_codes(codes)
+            found = self.env["res.users"]._aiflow_users_of_codes(codes)
         self.assertEqual(
             found,
             {
