@@ -129,9 +129,9 @@ class ResConfigSettings(models.TransientModel):
     aiflow_sync_enabled = fields.Boolean(
         string="Synchronise with aiflow",
         config_parameter=_key("sync_enabled"),
-        help="Send departments, employees and the task center's flows, orders and "
-        "approval logs to aiflow. Turn on once the connection test succeeds; while "
-        "it is off, changes wait in the sync queue.",
+        help="Send departments, employees, flows (task center and process engine), "
+        "their forms, orders and approval logs to aiflow. Turn on once the connection "
+        "test succeeds; while it is off, changes wait in the sync queue.",
     )
     aiflow_sync_batch_size = fields.Integer(
         string="Sync Batch Size",
