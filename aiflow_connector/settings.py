@@ -189,6 +189,6 @@ def read(get_text):
 
 
 def of_env(env):
-    """The saved settings of an Odoo environment's database."""
-    params = env["ir.config_parameter"].sudo()
-    return read(params.get_param)
+    """The saved settings of an Odoo environment's database (cached by the
+    ``ir.config_parameter`` model until a parameter changes)."""
+    return env["ir.config_parameter"]._aiflow_settings()

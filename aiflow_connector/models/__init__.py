@@ -1,3 +1,4 @@
+from . import ir_config_parameter
 from . import aiflow_code_mixin
 from . import hr_department
 from . import hr_employee

@@ -292,6 +292,19 @@ class TestAiflowSettings(TransactionCase):
                 self.env["ir.config_parameter"].sudo().set_param(PREFIX + "sync_batch_size", raw)
                 self.assertEqual(aiflow_settings.of_env(self.env).sync_batch_size, expected)
 
+    def test_settings_read_once_until_a_parameter_changes(self):
+        # every webhook call and every save of a department reads them:
+        # the second read costs no query, a change is seen at once
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param(PREFIX + "sync_batch_size", "40")
+        self.assertEqual(aiflow_settings.of_env(self.env).sync_batch_size, 40)
+        with self.assertQueryCount(0):
+            self.assertEqual(aiflow_settings.of_env(self.env).sync_batch_size, 40)
+        params.set_param(PREFIX + "sync_batch_size", "41")
+        self.assertEqual(aiflow_settings.of_env(self.env).sync_batch_size, 41)
+        params.search([("key", "=", PREFIX + "sync_batch_size")]).unlink()
+        self.assertEqual(aiflow_settings.of_env(self.env).sync_batch_size, 100)
+
     def test_sync_queue_number_message_in_chinese(self):
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"].search(
