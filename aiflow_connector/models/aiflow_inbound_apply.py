@@ -104,16 +104,26 @@ class AiflowInboundEvent(models.Model):
     def _aiflow_order_of(self, payload):
         """The order holding the event's businessKey (and, once known, its orderId)."""
         key = payload["businessKey"]
+        # the flow's mode in the same query (an archived flow still counts):
+        # the order's flow is read only when the event cannot apply
+        Order = self.env["aiflow.order"].sudo()
         order = (
-            self.env["aiflow.order"]
-            .sudo()
-            .search_fetch([("business_key", "=", key)], ORDER_FIELDS_READ, limit=1)
+            Order.with_context(active_test=False)
+            .search_fetch(
+                [("business_key", "=", key), ("flow_id.mode", "=", MODE_ENGINE)],
+                ORDER_FIELDS_READ,
+                limit=1,
+            )
+            .with_env(Order.env)
         )
         if not order:
-            _fail(
-                self.env._("No order has businessKey %(key)s (was its START received?).", key=key)
-            )
-        if order.flow_id.mode != MODE_ENGINE:
+            order = Order.search([("business_key", "=", key)], limit=1)
+            if not order:
+                _fail(
+                    self.env._(
+                        "No order has businessKey %(key)s (was its START received?).", key=key
+                    )
+                )
             _fail(
                 self.env._(
                     "Order %(key)s belongs to task-center flow %(code)s: aiflow does not run it.",
@@ -362,7 +372,8 @@ class AiflowInboundEvent(models.Model):
     def _aiflow_apply_logs(self, payload, tz_name):
         order = self._aiflow_order_of(payload)
         document = self._aiflow_document_of(order)
-        Log = self.env["aiflow.order.log"].sudo()
+        # lines received from aiflow are never sent back to it
+        Log = self.env["aiflow.order.log"].sudo().with_context(aiflow_no_sync=True)
         keys = [webhook.log_line_key(payload["orderId"], line) for line in payload["logs"]]
         # events of one businessKey are applied one at a time: no other
         # worker can be storing these lines now

@@ -23,6 +23,7 @@ from contextlib import closing
 
 import psycopg2
 from psycopg2 import errors as pg_errors
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -79,6 +80,23 @@ def stored_body(raw):
     if text is not None and "\x00" not in text:
         return text, True
     return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00"), False
+
+
+def _outside_transaction(cr, query, params):
+    """Run one statement in a transaction of its own that PostgreSQL begins
+    and ends (autocommit, as Odoo's database service does): one round trip,
+    no transaction left open, and the next statement begins a new one."""
+    if cr._cnx.info.transaction_status != TRANSACTION_STATUS_IDLE:
+        # a test's cursor, inside the test's transaction: the statement,
+        # then the end of what this cursor began (its savepoint)
+        cr.execute(query, params)
+        cr.rollback()
+        return
+    cr._cnx.autocommit = True
+    try:
+        cr.execute(query, params)
+    finally:
+        cr._cnx.autocommit = False
 
 
 class InboundEventError(Exception):
@@ -185,16 +203,16 @@ class AiflowInboundEvent(models.Model):
             if not verdict.valid:
                 return verdict
             lock = (LOCK_NAMESPACE, payload["businessKey"])
-            cr.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
+            # a session lock, taken outside any transaction: the one that
+            # applies begins once it is held, its snapshot taken under it
+            _outside_transaction(cr, "SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
             try:
-                cr.rollback()  # a session lock outlives it; the next snapshot is taken under it
                 return self._aiflow_process_locked(
                     cr, original_id or event_id, payload, delivery_id=original_id and event_id
                 )
             finally:
                 cr.rollback()
-                cr.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", lock)
-                cr.rollback()  # ends the unlock's transaction: nothing to keep
+                _outside_transaction(cr, "SELECT pg_advisory_unlock(%s, hashtext(%s))", lock)
 
     @api.model
     def _aiflow_store(self, cr, vals, key):
@@ -293,24 +311,27 @@ class AiflowInboundEvent(models.Model):
         outcome in the same transaction."""
         for _attempt in range(ATTEMPTS_ON_CONFLICT):
             try:
+                env = api.Environment(cr, SUPERUSER_ID, {})
                 cr.execute(
-                    "SELECT state, kind, attempts FROM aiflow_inbound_event"
-                    " WHERE id = %s FOR UPDATE",
-                    (event_id,),
+                    SQL(
+                        "SELECT state, kind, attempts, %s FROM aiflow_inbound_event"
+                        " WHERE id = %s FOR UPDATE",
+                        env[self._name]._aiflow_admin_lang_sql(),
+                        event_id,
+                    ),
                     log_exceptions=False,
                 )
-                state, kind, attempts = cr.fetchone()
+                state, kind, attempts, lang = cr.fetchone()
                 if state == "applied":
                     cr.rollback()  # nothing written
                     return webhook.duplicate(event_id)
-                env = api.Environment(cr, SUPERUSER_ID, {})
                 event = env[self._name].browse(event_id)
                 if payload is not None:
                     # what applying reads of the row is known: the row (its
                     # body up to 1 MiB) is not read again
                     env.cache.update(event, event._fields["kind"], [kind])
                     env.cache.update(event, event._fields["attempts"], [attempts or 0])
-                event._aiflow_apply_now(payload)
+                event._aiflow_apply_now(payload, lang=lang or "en_US")
                 verdict = event._aiflow_verdict()
                 if delivery_id and verdict.status != webhook.STATUS_OK:
                     # a delivery that re-applied a failed original failed again
@@ -344,30 +365,35 @@ class AiflowInboundEvent(models.Model):
     # ------------------------------------------------------------------
     # applying
 
-    def _aiflow_apply_env(self):
-        """Superuser, speaking the admin's language (messages are for them)."""
+    @api.model
+    def _aiflow_admin_lang_sql(self):
+        """SQL of the admin's language, a scalar subquery. Through the ORM
+        it would read the user's and the partner's whole rows; as SQL it
+        also rides along with another query."""
         admin_id = self.env["ir.model.data"]._xmlid_to_res_id(
             "base.user_admin", raise_if_not_found=False
         )
-        lang = None
-        if admin_id:
-            # one query: through the ORM, the user's and partner's whole rows
-            self.env.cr.execute(
-                "SELECT p.lang FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
-                " WHERE u.id = %s",
-                (admin_id,),
-            )
-            row = self.env.cr.fetchone()
-            lang = row and row[0]
-        lang = lang or "en_US"
+        return SQL(
+            "(SELECT p.lang FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
+            " WHERE u.id = %s)",
+            admin_id or None,
+        )
+
+    def _aiflow_apply_env(self, lang=None):
+        """Superuser, speaking the admin's language (messages are for them;
+        ``lang``: that language when the caller has read it)."""
+        if lang is None:
+            self.env.cr.execute(SQL("SELECT %s", self._aiflow_admin_lang_sql()))
+            lang = self.env.cr.fetchone()[0] or "en_US"
         return self.env(user=SUPERUSER_ID, su=True, context={**self.env.context, "lang": lang})
 
-    def _aiflow_apply_now(self, payload=None):
+    def _aiflow_apply_now(self, payload=None, lang=None):
         """Apply this stored event in a savepoint: all of it, or nothing and
         the reason kept on the event. Concurrency errors go up (retry).
-        ``payload``: the event's body, when the caller has it parsed."""
+        ``payload``: the event's body, when the caller has it parsed;
+        ``lang``: the admin's language, when the caller has read it."""
         self.ensure_one()
-        event = self.with_env(self._aiflow_apply_env())
+        event = self.with_env(self._aiflow_apply_env(lang))
         if payload is None:
             payload = json.loads(event.raw_body)
         error, unexpected = None, False
@@ -395,7 +421,29 @@ class AiflowInboundEvent(models.Model):
             vals.update(state="failed", error=error, answer_status=webhook.STATUS_GENERAL)
             # still on the order's timeline when the order is known
             vals.update(event._aiflow_failure_context(payload))
-        event.write(vals)
+        event._aiflow_write_outcome(vals)
+
+    def _aiflow_write_outcome(self, vals):
+        """Keep the outcome of applying: one UPDATE, and the values put in
+        the cache as written. Every received event passes here, and the
+        ORM's write would check again what this model set itself (all of
+        it readonly to users, none of it stored by a computation)."""
+        self.ensure_one()
+        self.flush_recordset()
+        now = fields.Datetime.now()
+        columns = {**vals, "write_date": now, "write_uid": self.env.uid}
+        assignments = SQL(", ").join(
+            SQL(
+                "%s = %s",
+                SQL.identifier(name),
+                None if value is False and self._fields[name].type != "boolean" else value,
+            )
+            for name, value in columns.items()
+        )
+        self.env.cr.execute(
+            SQL("UPDATE aiflow_inbound_event SET %s WHERE id = %s", assignments, self.id)
+        )
+        self._update_cache(columns, validate=False)
 
     # ------------------------------------------------------------------
     # console

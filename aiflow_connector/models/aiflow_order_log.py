@@ -57,9 +57,11 @@ class AiflowOrderLog(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
+        if self.env.context.get("aiflow_no_sync"):
+            return lines
         # lines of engine-mode orders came from aiflow: nothing is sent back
         outbound = lines - lines.filtered(lambda line: line.order_id._aiflow_engine_orders())
-        if outbound and not self.env.context.get("aiflow_no_sync"):
+        if outbound:
             outbound.handler_id._aiflow_sync_unknown_employees()
             self.env["aiflow.outbox"]._aiflow_enqueue(task_center.APPROVAL_LOG_SYNC, outbound)
         return lines
