@@ -87,6 +87,22 @@ def odoo_env(config, db):
         yield api.Environment(cr, SUPERUSER_ID, {})
 
 
+def vacuum_analyze(db):
+    """VACUUM ANALYZE the whole database (what autovacuum would have done)."""
+    import psycopg2
+
+    from odoo import sql_db
+
+    _name, params = sql_db.connection_info_for(db)
+    connection = psycopg2.connect(**params)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    finally:
+        connection.close()
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -42,6 +42,7 @@ from org_sync_common import (
     peak_rss_mb,
     process_cpu_seconds,
     sandbox_process,
+    vacuum_analyze,
 )
 
 MARK = "BENCH"
@@ -62,22 +63,6 @@ class RecordingClient:
 
     def close(self):
         self.client.close()
-
-
-def vacuum_analyze(db):
-    """VACUUM ANALYZE the whole database (what autovacuum would have done)."""
-    import psycopg2
-
-    from odoo import sql_db
-
-    _name, params = sql_db.connection_info_for(db)
-    connection = psycopg2.connect(**params)
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
-    finally:
-        connection.close()
 
 
 def backends_cpu_seconds(cr):
