@@ -2,7 +2,7 @@
 """The two webhooks aiflow calls (spec part 2 §2.1, §2.2).
 
 Thin: the checks are ``protocol/webhook.py``, storing and applying are the
-``aiflow.inbound.event`` model, each on database cursors of its own (the
+``aiflow.inbound.event`` model, which commits on the request's cursor (the
 event is committed before it is applied). This layer reads the body within
 the limit and answers the envelope; no input ends in an HTTP 500.
 """
@@ -78,11 +78,13 @@ def receive(kind):
         )
         return _answer(verdict)
     try:
-        verdict = env["aiflow.inbound.event"]._aiflow_receive(
-            env.registry.cursor, kind, raw, verdict
-        )
+        # the request's own cursor: nothing of Odoo's is pending on it yet
+        # (reading the settings wrote nothing), and a second connection
+        # per call would cost a borrow and a reset
+        verdict = env["aiflow.inbound.event"]._aiflow_receive(request.env.cr, kind, raw, verdict)
     except Exception:  # pylint: disable=broad-except
         _logger.exception("aiflow webhook %s: the event could not be handled", kind)
+        request.env.cr.rollback()  # whatever it began is not Odoo's to commit
         verdict = webhook.general_error("the event could not be handled; send it again")
     return _answer(verdict)
 

@@ -372,24 +372,15 @@ class AiflowInboundEvent(models.Model):
     def _aiflow_apply_logs(self, payload, tz_name):
         order = self._aiflow_order_of(payload)
         document = self._aiflow_document_of(order)
-        # lines received from aiflow are never sent back to it
-        Log = self.env["aiflow.order.log"].sudo().with_context(aiflow_no_sync=True)
         keys = [webhook.log_line_key(payload["orderId"], line) for line in payload["logs"]]
-        # events of one businessKey are applied one at a time: no other
-        # worker can be storing these lines now
-        known = set(
-            Log.search([("order_id", "=", order.id), ("inbound_key", "in", keys)]).mapped(
-                "inbound_key"
-            )
-        )
         handlers = self.env["res.users"]._aiflow_users_of_codes(
             [line["handlerUserCode"] for line in payload["logs"]]
         )
         no_user = self.env["res.users"].browse()
+        lines = {}  # the same line twice in one list is one line
         for index, (key, line) in enumerate(zip(keys, payload["logs"], strict=True)):
-            if key in known:
+            if key in lines:
                 continue
-            known.add(key)  # the same line twice in one list is one line
             handler = handlers.get(line["handlerUserCode"], no_user)
             result = line["handleResult"]
             vals = {
@@ -397,17 +388,24 @@ class AiflowInboundEvent(models.Model):
                 "inbound_key": key,
                 "task_key": line["taskId"],
                 "task_name": line["taskName"],
-                "handler_id": handler.id or False,
+                "handler_id": handler.id or None,
                 "handler_code": line["handlerUserCode"],
-                "result": result if result in KNOWN_LOG_RESULTS else False,
+                "result": result if result in KNOWN_LOG_RESULTS else None,
                 "result_text": result,
-                "comment": line.get("handleComment") or False,
+                "comment": line.get("handleComment") or None,
                 "handle_time": self._aiflow_handle_time(
                     line["handleTime"], tz_name, f"logs[{index}].handleTime"
                 ),
             }
-            Log.create(vals)
-            self._aiflow_post_log(document, line, handler)
+            lines[key] = (line, handler, vals)
+        # lines kept by an earlier delivery (even inside a longer list) are
+        # neither kept nor posted again
+        new = self.env["aiflow.order.log"]._aiflow_insert_received(
+            [vals for _line, _handler, vals in lines.values()]
+        )
+        for key, (line, handler, _vals) in lines.items():
+            if key in new:
+                self._aiflow_post_log(document, line, handler)
         return self._aiflow_touched(order)
 
     def _aiflow_post_log(self, document, line, handler):

@@ -19,7 +19,6 @@ delivery waits for the outcome and sees it. The rules of applying are in
 import base64
 import json
 import logging
-from contextlib import closing
 
 import psycopg2
 from psycopg2 import errors as pg_errors
@@ -180,12 +179,14 @@ class AiflowInboundEvent(models.Model):
             event.body_pretty = _pretty(event.raw_body or "")[:SHOWN_BODY]
 
     # ------------------------------------------------------------------
-    # receiving (called by the controller, on a cursor of its own)
+    # receiving (called by the controller, on the request's cursor)
 
     @api.model
-    def _aiflow_receive(self, cursor_factory, kind, raw, verdict):
+    def _aiflow_receive(self, cr, kind, raw, verdict):
         """Store a signed request, then apply it if it is a valid event;
-        the :class:`webhook.Verdict` to answer.
+        the :class:`webhook.Verdict` to answer. ``cr``: a cursor this call
+        may commit, its transaction holding nothing of anyone else's (the
+        webhook's request cursor; the caller closes it).
 
         One cursor, two commits: the row (committed before anything is
         applied), then the application with its outcome. Events of one
@@ -198,21 +199,20 @@ class AiflowInboundEvent(models.Model):
         payload = verdict.payload if verdict.valid else None
         key = webhook.event_key(kind, payload) if verdict.valid else None
         vals = self._aiflow_stored_values(kind, raw, verdict)
-        with closing(cursor_factory()) as cr:
-            event_id, original_id = self._aiflow_store(cr, vals, key)
-            if not verdict.valid:
-                return verdict
-            lock = (LOCK_NAMESPACE, payload["businessKey"])
-            # a session lock, taken outside any transaction: the one that
-            # applies begins once it is held, its snapshot taken under it
-            _outside_transaction(cr, "SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
-            try:
-                return self._aiflow_process_locked(
-                    cr, original_id or event_id, payload, delivery_id=original_id and event_id
-                )
-            finally:
-                cr.rollback()
-                _outside_transaction(cr, "SELECT pg_advisory_unlock(%s, hashtext(%s))", lock)
+        event_id, original_id = self._aiflow_store(cr, vals, key)
+        if not verdict.valid:
+            return verdict
+        lock = (LOCK_NAMESPACE, payload["businessKey"])
+        # a session lock, taken outside any transaction: the one that
+        # applies begins once it is held, its snapshot taken under it
+        _outside_transaction(cr, "SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
+        try:
+            return self._aiflow_process_locked(
+                cr, original_id or event_id, payload, delivery_id=original_id and event_id
+            )
+        finally:
+            cr.rollback()
+            _outside_transaction(cr, "SELECT pg_advisory_unlock(%s, hashtext(%s))", lock)
 
     @api.model
     def _aiflow_store(self, cr, vals, key):

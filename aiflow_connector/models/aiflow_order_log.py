@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from .. import settings as aiflow_settings
 from ..outbox import sources
@@ -65,6 +66,36 @@ class AiflowOrderLog(models.Model):
             outbound.handler_id._aiflow_sync_unknown_employees()
             self.env["aiflow.outbox"]._aiflow_enqueue(task_center.APPROVAL_LOG_SYNC, outbound)
         return lines
+
+    @api.model
+    def _aiflow_insert_received(self, vals_list):
+        """Keep lines received from aiflow, each once: the unique index on
+        (order, inbound key) decides, also between workers, and a line kept
+        before is skipped, not an error (ON CONFLICT DO NOTHING). Returns
+        the inbound keys this call inserted. SQL of its own, as the event
+        store's: every approval-log webhook passes here, and what the ORM
+        would add is settled already (the payload rules require the task,
+        the handler's code and the result; nothing is sent back to aiflow)."""
+        if not vals_list:
+            return set()
+        now = fields.Datetime.now()
+        stamp = {"create_date": now, "write_date": now}
+        stamp.update(create_uid=self.env.uid, write_uid=self.env.uid)
+        columns = [*vals_list[0], *stamp]
+        rows = [tuple({**vals, **stamp}[column] for column in columns) for vals in vals_list]
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO aiflow_order_log (%s) VALUES %s"
+                " ON CONFLICT (order_id, inbound_key) DO NOTHING RETURNING inbound_key",
+                SQL(", ").join(SQL.identifier(column) for column in columns),
+                SQL(", ").join(SQL("%s", row) for row in rows),
+            )
+        )
+        inserted = {key for (key,) in self.env.cr.fetchall()}
+        orders = self.env["aiflow.order"].browse({vals["order_id"] for vals in vals_list})
+        orders.invalidate_recordset(["log_ids"])
+        return inserted
 
     def write(self, vals):
         if self:

@@ -90,7 +90,7 @@ class TestConcurrentDeliveries(TransactionCase):
                     env = api.Environment(cr, SUPERUSER_ID, {})
                     barrier.wait(30)
                     answers.append(
-                        env["aiflow.inbound.event"]._aiflow_receive(self.cursor, kind, raw, verdict)
+                        env["aiflow.inbound.event"]._aiflow_receive(cr, kind, raw, verdict)
                     )
             except Exception as exc:  # pylint: disable=broad-except
                 errors.append(exc)

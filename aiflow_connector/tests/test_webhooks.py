@@ -447,6 +447,32 @@ class TestApprovalLogs(WebhookCase):
             )
         )
 
+    def test_received_lines_kept_once_by_the_unique_index(self):
+        self.push(start_event())
+        order = self.order_of("PARTNER-001")
+        Log = self.env["aiflow.order.log"]
+
+        def received(key):
+            return {
+                "order_id": order.id,
+                "inbound_key": key,
+                "task_key": "T-MGR",
+                "task_name": "部门经理审批",
+                "handler_id": None,
+                "handler_code": "someone",
+                "result": None,
+                "result_text": "SEEN",
+                "comment": None,
+                "handle_time": datetime(2025, 1, 24, 8, 0),
+            }
+
+        self.assertFalse(order.log_ids)  # the order's lines are now in the cache
+        self.assertEqual(Log._aiflow_insert_received([received("a"), received("b")]), {"a", "b"})
+        # a list repeating a kept line inserts only the new one
+        self.assertEqual(Log._aiflow_insert_received([received("b"), received("c")]), {"c"})
+        self.assertEqual(sorted(order.log_ids.mapped("inbound_key")), ["a", "b", "c"])
+        self.assertEqual(order.log_ids.mapped("create_uid"), self.env.user)
+
     def test_logs_of_unknown_order(self):
         body = self.assertEnvelope(
             self.push_logs(self.logs(self.line(), key="PARTNER-NOPE")), 200, -1024
