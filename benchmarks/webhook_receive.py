@@ -22,14 +22,17 @@ concurrent clients, in the same run:
 The phases take turns: ``--rounds`` rounds, each sending a slice of every
 phase (its START before its logs, its logs before its COMPLETE), so that a
 slow moment of a shared machine weighs on all of them alike rather than on
-whichever phase it fell in. Prints calls/s of each and the ratio approval
-logs / trivial route (goal >= 0.5).
+whichever phase it fell in. Prints calls/s of each, the CPU each call cost the
+Odoo server, PostgreSQL and the client, and the ratio approval logs /
+trivial route (goal >= 0.5).
 """
 
 import argparse
+import collections
 import concurrent.futures
 import configparser
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -45,6 +48,7 @@ from org_sync_common import (
     ensure_database,
     free_port,
     odoo_env,
+    process_cpu_seconds,
     vacuum_analyze,
 )
 
@@ -126,6 +130,27 @@ def start_server(conf_path, db, port, log_path):
                 raise RuntimeError(f"Odoo did not start; see {log_path}") from None
         time.sleep(0.2)
     raise RuntimeError("Odoo did not answer")
+
+
+def cpu_seconds(server_pid):
+    """CPU seconds so far of the Odoo server (its main process and workers),
+    of every PostgreSQL process, and of this client (Linux /proc). A
+    worker that exits takes its time with it: the figures are read per
+    slice, while the workers live."""
+    spent = {"Odoo": 0.0, "PostgreSQL": 0.0, "client": process_cpu_seconds(os.getpid())}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as stat:
+                text = stat.read()
+        except OSError:  # gone since listed
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        parent = int(text.rsplit(")", 1)[1].split()[1])
+        if int(pid) == server_pid or parent == server_pid:
+            spent["Odoo"] += process_cpu_seconds(pid)
+        elif name.startswith("postgres"):
+            spent["PostgreSQL"] += process_cpu_seconds(pid)
+    return spent
 
 
 def run_calls(bodies, send, clients):
@@ -267,6 +292,7 @@ def main():
         ),
     ]
     results = {name: (0.0, 0, []) for name, *_rest in phases}
+    cpu = {name: collections.Counter() for name, *_rest in phases}
     try:
         run_calls([None] * 20, trivial, args.clients)  # both workers warm
         # the phases take turns, a slice of each per round, so that a slow
@@ -274,7 +300,10 @@ def main():
         for round_ in range(args.rounds):
             for name, bodies, send, expected in phases:
                 part = bodies[round_ :: args.rounds]
+                before = cpu_seconds(process.pid)
                 seconds, answers = run_calls(part, send, args.clients)
+                cpu[name].update(cpu_seconds(process.pid))
+                cpu[name].subtract(before)
                 ok = [answer for answer in answers if answered(expected)(answer)]
                 bad = [answer for answer in answers if not answered(expected)(answer)]
                 spent, count, failed = results[name]
@@ -288,6 +317,11 @@ def main():
     )
     for name, (seconds, ok, _bad) in results.items():
         print(f"  {name:42s} {ok:5d} ok in {seconds:6.2f} s = {ok / seconds:7.1f} calls/s")
+    print("CPU milliseconds per call (Odoo server, PostgreSQL, this client):")
+    for name, spent in cpu.items():
+        ok = results[name][1] or 1
+        figures = ", ".join(f"{kind} {spent[kind] / ok * 1000:.2f}" for kind in spent)
+        print(f"  {name:42s} {figures}")
     rate = {name: ok / seconds for name, (seconds, ok, _bad) in results.items()}
     ratio = rate[MAIN] / rate[TRIVIAL]
     print(
