@@ -1,12 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 # pylint: disable=invalid-commit
-# (events are stored and applied on cursors of their own, never the caller's
-# transaction: storing must be committed before applying, whatever follows)
+# (a webhook's request commits on its own cursor, whose transaction holds
+# nothing else: storing must be committed before applying, whatever follows)
 """What aiflow pushed to Odoo's webhooks, stored before it is applied.
 
-Every correctly signed request becomes one row, committed on a cursor of its
-own before anything is applied, so that no failure of the application can
-lose it. A valid event carries an idempotency key (``protocol/webhook.py``);
+Every correctly signed request becomes one row, committed before anything is
+applied, so that no failure of the application can lose it. A valid event carries an idempotency key (``protocol/webhook.py``);
 the unique index on it decides, between any number of workers, which row is
 *the* event: a second delivery is stored as a duplicate pointing to it and
 the event is applied at most once. Events of one businessKey are applied one
