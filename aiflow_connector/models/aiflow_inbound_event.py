@@ -5,10 +5,11 @@
 """What aiflow pushed to Odoo's webhooks, stored before it is applied.
 
 Every correctly signed request becomes one row, committed before anything is
-applied, so that no failure of the application can lose it. A valid event carries an idempotency key (``protocol/webhook.py``);
-the unique index on it decides, between any number of workers, which row is
-*the* event: a second delivery is stored as a duplicate pointing to it and
-the event is applied at most once. Events of one businessKey are applied one
+applied, so that no failure of the application can lose it. A valid event
+carries an idempotency key (``protocol/webhook.py``); the unique index on it
+decides, between any number of workers, which row is *the* event: a second
+delivery is stored as a duplicate pointing to it and the event is applied at
+most once. Events of one businessKey are applied one
 at a time (a PostgreSQL advisory lock on the businessKey, then the event's
 row lock), each in a transaction begun once the lock is held: a concurrent
 delivery waits for the outcome and sees it. The rules of applying are in
