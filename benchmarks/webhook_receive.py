@@ -135,8 +135,9 @@ def start_server(conf_path, db, port, log_path):
 def cpu_seconds(server_pid):
     """CPU seconds so far of the Odoo server (its main process and workers),
     of every PostgreSQL process, and of this client (Linux /proc). A
-    worker that exits takes its time with it: the figures are read per
-    slice, while the workers live."""
+    process that ends between two readings takes its time with it (such
+    as the backend Odoo opens to list the databases for a call without a
+    session): the PostgreSQL figures are a floor."""
     spent = {"Odoo": 0.0, "PostgreSQL": 0.0, "client": process_cpu_seconds(os.getpid())}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:

@@ -89,26 +89,21 @@ def receive(kind):
     return _answer(verdict)
 
 
+# Every method is routed, so that a GET is answered -4001, not 404.
+ROUTE = {
+    "type": "http",
+    "auth": "none",
+    "csrf": False,
+    "save_session": False,
+    "readonly": False,
+}
+
+
 class AiflowWorkflowWebhooks(http.Controller):
-    # Every method is routed here so that a GET is answered -4001, not 404.
-    @http.route(
-        webhook.PATHS[webhook.WORKFLOW],
-        type="http",
-        auth="none",
-        csrf=False,
-        save_session=False,
-        readonly=False,
-    )
+    @http.route(webhook.PATHS[webhook.WORKFLOW], **ROUTE)
     def workflow_receive(self, **_params):
         return receive(webhook.WORKFLOW)
 
-    @http.route(
-        webhook.PATHS[webhook.APPROVAL_LOG],
-        type="http",
-        auth="none",
-        csrf=False,
-        save_session=False,
-        readonly=False,
-    )
+    @http.route(webhook.PATHS[webhook.APPROVAL_LOG], **ROUTE)
     def approval_log_receive(self, **_params):
         return receive(webhook.APPROVAL_LOG)

@@ -28,6 +28,7 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from .. import sql_rows
 from ..protocol import webhook
 
 _logger = logging.getLogger(__name__)
@@ -253,24 +254,9 @@ class AiflowInboundEvent(models.Model):
         own, as the conflicts it meets are expected and retried, not errors
         to log."""
         now = fields.Datetime.now()
-        vals = {
-            **vals,
-            "received_at": now,
-            "create_date": now,
-            "write_date": now,
-            "create_uid": SUPERUSER_ID,
-            "write_uid": SUPERUSER_ID,
-        }
-        columns = list(vals)
-        cr.execute(
-            SQL(
-                "INSERT INTO aiflow_inbound_event (%s) VALUES %s %s RETURNING id",
-                SQL(", ").join(SQL.identifier(column) for column in columns),
-                tuple(vals[column] for column in columns),
-                SQL("ON CONFLICT (idempotency_key) DO NOTHING") if keyed else SQL(""),
-            ),
-            log_exceptions=False,
-        )
+        row = sql_rows.stamped({**vals, "received_at": now}, SUPERUSER_ID, now)
+        conflict = ["idempotency_key"] if keyed else None
+        cr.execute(sql_rows.insert(self._table, [row], conflict=conflict), log_exceptions=False)
         row = cr.fetchone()
         return row[0] if row else None
 
@@ -430,19 +416,12 @@ class AiflowInboundEvent(models.Model):
         it readonly to users, none of it stored by a computation)."""
         self.ensure_one()
         self.flush_recordset()
-        now = fields.Datetime.now()
-        columns = {**vals, "write_date": now, "write_uid": self.env.uid}
-        assignments = SQL(", ").join(
-            SQL(
-                "%s = %s",
-                SQL.identifier(name),
-                None if value is False and self._fields[name].type != "boolean" else value,
-            )
+        columns = sql_rows.stamped(vals, self.env.uid, created=False)
+        stored = {
+            name: None if value is False and self._fields[name].type != "boolean" else value
             for name, value in columns.items()
-        )
-        self.env.cr.execute(
-            SQL("UPDATE aiflow_inbound_event SET %s WHERE id = %s", assignments, self.id)
-        )
+        }
+        self.env.cr.execute(sql_rows.update(self._table, self.id, stored))
         self._update_cache(columns, validate=False)
 
     # ------------------------------------------------------------------

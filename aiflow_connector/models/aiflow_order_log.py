@@ -1,9 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
 
 from .. import settings as aiflow_settings
+from .. import sql_rows
 from ..outbox import sources
 from ..protocol import task_center
 
@@ -78,18 +78,11 @@ class AiflowOrderLog(models.Model):
         the handler's code and the result; nothing is sent back to aiflow)."""
         if not vals_list:
             return set()
-        now = fields.Datetime.now()
-        stamp = {"create_date": now, "write_date": now}
-        stamp.update(create_uid=self.env.uid, write_uid=self.env.uid)
-        columns = [*vals_list[0], *stamp]
-        rows = [tuple({**vals, **stamp}[column] for column in columns) for vals in vals_list]
+        rows = [sql_rows.stamped(vals, self.env.uid) for vals in vals_list]
         self.env.flush_all()
         self.env.cr.execute(
-            SQL(
-                "INSERT INTO aiflow_order_log (%s) VALUES %s"
-                " ON CONFLICT (order_id, inbound_key) DO NOTHING RETURNING inbound_key",
-                SQL(", ").join(SQL.identifier(column) for column in columns),
-                SQL(", ").join(SQL("%s", row) for row in rows),
+            sql_rows.insert(
+                self._table, rows, conflict=["order_id", "inbound_key"], returning="inbound_key"
             )
         )
         inserted = {key for (key,) in self.env.cr.fetchall()}

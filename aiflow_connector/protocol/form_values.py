@@ -19,7 +19,7 @@ import math
 import re
 from datetime import datetime
 
-from . import form_fields, wire_time
+from . import form_fields, schema, wire_time
 
 DATE_FORMAT = "%Y-%m-%d"
 DATE_PATTERN = "yyyy-MM-dd"
@@ -42,24 +42,10 @@ def _shown(value, limit=60):
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _kind(value):
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "Boolean"
-    if isinstance(value, (int, float)):
-        return "Number"
-    if isinstance(value, str):
-        return "String"
-    if isinstance(value, list):
-        return "Array"
-    if isinstance(value, dict):
-        return "Object"
-    return type(value).__name__
-
-
 def _wrong(name, expected, value):
-    raise FormValueError(name, f"expected {expected}, got {_kind(value)} {_shown(value)}")
+    raise FormValueError(
+        name, f"expected {expected}, got {schema.json_type(value)} {_shown(value)}"
+    )
 
 
 def read_value(name, ttype, value, *, required=False, selection_keys=(), tz_name=None):

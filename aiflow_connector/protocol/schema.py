@@ -333,7 +333,7 @@ def _endpoint(name):
 
 
 # -- the walker ----------------------------------------------------------------
-def _json_type(value):
+def json_type(value):
     """How a value looks on the wire, for error messages."""
     if value is None:
         return "null"
@@ -368,7 +368,7 @@ def _join(path, name):
 
 def _wrong_type(path, rule, value):
     expected = STRING if rule.kind == TIME else rule.kind
-    raise PayloadError(path, f"wrong type: expected {expected}, got {_json_type(value)}")
+    raise PayloadError(path, f"wrong type: expected {expected}, got {json_type(value)}")
 
 
 def _check_value(path, rule, value):
@@ -467,7 +467,7 @@ def validate(name, payload):
     """Raise PayloadError for the first rule of endpoint ``name`` that ``payload`` breaks."""
     endpoint = _endpoint(name)
     if not isinstance(payload, dict):
-        raise PayloadError("(body)", f"wrong type: expected Object, got {_json_type(payload)}")
+        raise PayloadError("(body)", f"wrong type: expected Object, got {json_type(payload)}")
     _check_fields("", endpoint.fields, payload)
     if endpoint.direction == INBOUND:
         _check_no_nul(payload)

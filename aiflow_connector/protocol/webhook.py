@@ -27,7 +27,7 @@ import json
 from dataclasses import dataclass, field
 
 from .errors import PayloadError
-from .schema import validate
+from .schema import json_type, validate
 from .signing import SIGNATURE_HEADER
 
 MAX_BODY_BYTES = 1024 * 1024  # 1 MiB
@@ -154,20 +154,19 @@ def parse_body(raw):
     except (ValueError, RecursionError) as exc:
         raise ValueError(f"body is not valid JSON: {_short(str(exc))}") from None
     if not isinstance(value, dict):
-        raise ValueError(f"body must be a JSON object, not {_json_kind(value)}")
+        raise ValueError(f"body must be a JSON object, not {BODY_KINDS[json_type(value)]}")
     return value
 
 
-def _json_kind(value):
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "an array"
+# what the body is, when it is not an object (schema's names, as prose)
+BODY_KINDS = {
+    "null": "null",
+    "Boolean": "a boolean",
+    "Integer": "a number",
+    "Number": "a number",
+    "String": "a string",
+    "Array": "an array",
+}
 
 
 def _short(text, limit=200):
