@@ -82,19 +82,23 @@ def stored_body(raw):
     return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00"), False
 
 
-def _outside_transaction(cr, query, params):
+def _outside_transaction(cr, query, params=None):
     """Run one statement in a transaction of its own that PostgreSQL begins
     and ends (autocommit, as Odoo's database service does): one round trip,
-    no transaction left open, and the next statement begins a new one."""
+    no transaction left open, and the next statement begins a new one.
+    Returns the rows it answered."""
     if cr._cnx.info.transaction_status != TRANSACTION_STATUS_IDLE:
         # a test's cursor, inside the test's transaction: the statement,
-        # then the end of what this cursor began (its savepoint)
-        cr.execute(query, params)
-        cr.rollback()
-        return
+        # then the end of what this cursor began (its savepoint), kept as
+        # autocommit would keep it
+        cr.execute(query, params, log_exceptions=False)
+        rows = cr.fetchall() if cr.description else []
+        cr.commit()
+        return rows
     cr._cnx.autocommit = True
     try:
-        cr.execute(query, params)
+        cr.execute(query, params, log_exceptions=False)
+        return cr.fetchall() if cr.description else []
     finally:
         cr._cnx.autocommit = False
 
@@ -200,13 +204,14 @@ class AiflowInboundEvent(models.Model):
         payload = verdict.payload if verdict.valid else None
         key = webhook.event_key(kind, payload) if verdict.valid else None
         vals = self._aiflow_stored_values(kind, raw, verdict)
-        event_id, original_id = self._aiflow_store(cr, vals, key)
+        lock = (LOCK_NAMESPACE, payload["businessKey"]) if verdict.valid else None
+        event_id, original_id, locked = self._aiflow_store(cr, vals, key, lock)
         if not verdict.valid:
             return verdict
-        lock = (LOCK_NAMESPACE, payload["businessKey"])
-        # a session lock, taken outside any transaction: the one that
-        # applies begins once it is held, its snapshot taken under it
-        _outside_transaction(cr, "SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
+        if not locked:
+            # a session lock, taken outside any transaction: the one that
+            # applies begins once it is held, its snapshot taken under it
+            _outside_transaction(cr, "SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
         try:
             return self._aiflow_process_locked(
                 cr, original_id or event_id, payload, delivery_id=original_id and event_id
@@ -216,49 +221,61 @@ class AiflowInboundEvent(models.Model):
             _outside_transaction(cr, "SELECT pg_advisory_unlock(%s, hashtext(%s))", lock)
 
     @api.model
-    def _aiflow_store(self, cr, vals, key):
+    def _aiflow_store(self, cr, vals, key, lock=None):
         """Commit the request as a row: (its id, the id of the event it
-        repeats or None). The unique index on the key decides."""
+        repeats or None, whether the businessKey's ``lock`` is held). The
+        unique index on the key decides."""
         for _attempt in range(ATTEMPTS_ON_CONFLICT):
             try:
-                return self._aiflow_store_once(cr, vals, key)
+                return self._aiflow_store_once(cr, vals, key, lock)
             except CONCURRENCY_ERRORS:
-                # the original was committed since this transaction began:
+                # the original was committed since this statement began:
                 # look again
                 cr.rollback()
         raise RuntimeError(f"aiflow event {key} could not be stored: constant conflicts")
 
     @api.model
-    def _aiflow_store_once(self, cr, vals, key):
+    def _aiflow_store_once(self, cr, vals, key, lock):
+        """Each statement commits on its own (autocommit): the row is kept
+        once the statement returns, in one round trip."""
         if not key:
-            event_id = self._aiflow_insert(cr, vals)
-            cr.commit()
-            return event_id, None
-        event_id = self._aiflow_insert(cr, {**vals, "idempotency_key": key}, keyed=True)
-        original_id = None
-        if not event_id:
-            # the original is committed and visible to this transaction
-            # (else the insert raised a serialization failure: retried)
-            cr.execute("SELECT id FROM aiflow_inbound_event WHERE idempotency_key = %s", (key,))
-            original_id = cr.fetchone()[0]
-            event_id = self._aiflow_insert(
-                cr, {**vals, "state": "duplicate", "duplicate_of_id": original_id}
+            ((event_id,),) = _outside_transaction(cr, self._aiflow_insert_sql(vals))
+            return event_id, None, False
+        insert = self._aiflow_insert_sql({**vals, "idempotency_key": key}, keyed=True)
+        if lock:
+            # a new event also takes its businessKey's lock in the statement
+            # that stores it (a row that points to no other holds no lock
+            # that the lock's holder could wait for); its row is committed
+            # once the lock is held, before anything is applied
+            insert = SQL(
+                "WITH stored AS (%s) SELECT id, pg_advisory_lock(%s, hashtext(%s)) FROM stored",
+                insert,
+                *lock,
             )
-        cr.commit()
-        return event_id, original_id
+        rows = _outside_transaction(cr, insert)
+        if rows:
+            return rows[0][0], None, bool(lock)
+        # the original is committed and visible to a new statement (else
+        # the insert raised a serialization failure: retried)
+        ((original_id,),) = _outside_transaction(
+            cr, "SELECT id FROM aiflow_inbound_event WHERE idempotency_key = %s", (key,)
+        )
+        ((event_id,),) = _outside_transaction(
+            cr,
+            self._aiflow_insert_sql({**vals, "state": "duplicate", "duplicate_of_id": original_id}),
+        )
+        return event_id, original_id, False
 
     @api.model
-    def _aiflow_insert(self, cr, vals, keyed=False):
-        """INSERT one row (ON CONFLICT DO NOTHING on the key when ``keyed``):
-        its id, or None when an event with this key is stored. SQL of its
-        own, as the conflicts it meets are expected and retried, not errors
-        to log."""
+    def _aiflow_insert_sql(self, vals, keyed=False):
+        """INSERT of one row (ON CONFLICT DO NOTHING on the key when
+        ``keyed``) returning its id, none when an event with this key is
+        stored. SQL of its own, as the conflicts it meets are expected and
+        retried, not errors to log."""
         now = fields.Datetime.now()
         row = sql_rows.stamped({**vals, "received_at": now}, SUPERUSER_ID, now)
         conflict = ["idempotency_key"] if keyed else None
-        cr.execute(sql_rows.insert(self._table, [row], conflict=conflict), log_exceptions=False)
-        row = cr.fetchone()
-        return row[0] if row else None
+        return sql_rows.insert(self._table, [row], conflict=conflict)
 
     @api.model
     def _aiflow_stored_values(self, kind, raw, verdict):
@@ -302,12 +319,12 @@ class AiflowInboundEvent(models.Model):
                     SQL(
                         "SELECT state, kind, attempts, %s FROM aiflow_inbound_event"
                         " WHERE id = %s FOR UPDATE",
-                        env[self._name]._aiflow_admin_lang_sql(),
+                        env[self._name]._aiflow_apply_as_sql(),
                         event_id,
                     ),
                     log_exceptions=False,
                 )
-                state, kind, attempts, lang = cr.fetchone()
+                state, kind, attempts, *apply_as = cr.fetchone()
                 if state == "applied":
                     cr.rollback()  # nothing written
                     return webhook.duplicate(event_id)
@@ -317,7 +334,7 @@ class AiflowInboundEvent(models.Model):
                     # body up to 1 MiB) is not read again
                     env.cache.update(event, event._fields["kind"], [kind])
                     env.cache.update(event, event._fields["attempts"], [attempts or 0])
-                event._aiflow_apply_now(payload, lang=lang or "en_US")
+                event._aiflow_apply_now(payload, apply_as=apply_as)
                 verdict = event._aiflow_verdict()
                 if delivery_id and verdict.status != webhook.STATUS_OK:
                     # a delivery that re-applied a failed original failed again
@@ -352,34 +369,43 @@ class AiflowInboundEvent(models.Model):
     # applying
 
     @api.model
-    def _aiflow_admin_lang_sql(self):
-        """SQL of the admin's language, a scalar subquery. Through the ORM
-        it would read the user's and the partner's whole rows; as SQL it
-        also rides along with another query."""
+    def _aiflow_apply_as_sql(self):
+        """SQL of (the admin's language, the superuser's company): two
+        scalar subqueries. Through the ORM they would read whole user,
+        partner and company rows; as SQL they ride along with another
+        query."""
         admin_id = self.env["ir.model.data"]._xmlid_to_res_id(
             "base.user_admin", raise_if_not_found=False
         )
         return SQL(
             "(SELECT p.lang FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
-            " WHERE u.id = %s)",
+            " WHERE u.id = %s), (SELECT company_id FROM res_users WHERE id = %s)",
             admin_id or None,
+            SUPERUSER_ID,
         )
 
-    def _aiflow_apply_env(self, lang=None):
-        """Superuser, speaking the admin's language (messages are for them;
-        ``lang``: that language when the caller has read it)."""
-        if lang is None:
-            self.env.cr.execute(SQL("SELECT %s", self._aiflow_admin_lang_sql()))
-            lang = self.env.cr.fetchone()[0] or "en_US"
-        return self.env(user=SUPERUSER_ID, su=True, context={**self.env.context, "lang": lang})
+    def _aiflow_apply_env(self, apply_as=None):
+        """Superuser, speaking the admin's language (messages are for them),
+        in the superuser's company, named in the context as ``env.company``
+        would find it, without reading the superuser's whole row (a
+        console re-run keeps the companies its user chose). ``apply_as``:
+        (language, company id) when the caller has read them."""
+        if apply_as is None:
+            self.env.cr.execute(SQL("SELECT %s", self._aiflow_apply_as_sql()))
+            apply_as = self.env.cr.fetchone()
+        lang, company_id = apply_as
+        context = {**self.env.context, "lang": lang or "en_US"}
+        if company_id:
+            context.setdefault("allowed_company_ids", [company_id])
+        return self.env(user=SUPERUSER_ID, su=True, context=context)
 
-    def _aiflow_apply_now(self, payload=None, lang=None):
+    def _aiflow_apply_now(self, payload=None, apply_as=None):
         """Apply this stored event in a savepoint: all of it, or nothing and
         the reason kept on the event. Concurrency errors go up (retry).
         ``payload``: the event's body, when the caller has it parsed;
-        ``lang``: the admin's language, when the caller has read it."""
+        ``apply_as``: see :meth:`_aiflow_apply_env`."""
         self.ensure_one()
-        event = self.with_env(self._aiflow_apply_env(lang))
+        event = self.with_env(self._aiflow_apply_env(apply_as))
         if payload is None:
             payload = json.loads(event.raw_body)
         error, unexpected = None, False

@@ -4,6 +4,7 @@ HTTP server: stored, applied once, and visible in the console."""
 
 from datetime import datetime
 
+from odoo import SUPERUSER_ID, Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
@@ -235,6 +236,34 @@ class TestUnknownKeyAndRerun(WebhookCase):
         self.assertEqual(event.order_id, order)
         action = event.action_open_document()
         self.assertEqual((action["res_model"], action["res_id"]), ("res.partner", order.res_id))
+
+    def test_applied_in_admin_language_and_superuser_company(self):
+        # the answer and the kept error are for the admin: in their language
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "aiflow_connector")]
+        )._update_translations(["zh_CN"], overwrite=True)
+        self.env.ref("base.user_admin").lang = "zh_CN"
+        body = self.assertEnvelope(
+            self.push(end_event("COMPLETE", key="PARTNER-ZH", order_id=56)), 200, -1024
+        )
+        self.assertIn("没有单据的业务单据号为 PARTNER-ZH", body["msg"])
+        event = self.env["aiflow.inbound.event"].browse(body["data"]["eventId"])
+        self.assertEqual(event.error, body["msg"])
+        # as the superuser, in the company env.company would give it (named
+        # in the context); a console re-run keeps the companies chosen there
+        other = self.env["res.company"].create({"name": "aiflow second company"})
+        self.env.ref("base.user_root").write(
+            {"company_ids": [Command.link(other.id)], "company_id": other.id}
+        )
+        Event = self.env["aiflow.inbound.event"]
+        env = Event.with_context({})._aiflow_apply_env()
+        self.assertEqual(
+            (env.uid, env.su, env.company, env.lang), (SUPERUSER_ID, True, other, "zh_CN")
+        )
+        main = self.env.ref("base.main_company")
+        env = Event.with_context(allowed_company_ids=[main.id])._aiflow_apply_env()
+        self.assertEqual(env.company, main)
 
     def test_rerun_refuses_applied_duplicate_and_non_admin(self):
         self.push(start_event())
