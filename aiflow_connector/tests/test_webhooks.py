@@ -257,7 +257,7 @@ class TestUnknownKeyAndRerun(WebhookCase):
             {"company_ids": [Command.link(other.id)], "company_id": other.id}
         )
         Event = self.env["aiflow.inbound.event"]
-        env = Event.with_context({})._aiflow_apply_env()
+        env = Event.env(context={})[Event._name]._aiflow_apply_env()
         self.assertEqual(
             (env.uid, env.su, env.company, env.lang), (SUPERUSER_ID, True, other, "zh_CN")
         )
