@@ -427,6 +427,9 @@ class AiflowInboundEvent(models.Model):
         # comment) that notifies no follower, as aiflow already told them.
         # Someone Odoo does not know is named in the text; the note is then
         # the system's (OdooBot's), with no address to compute.
+        # what the note's reply-to needs of the company (its catchall),
+        # read alone rather than with the company's whole row
+        self.env.company.fetch(["alias_domain_id", "name"])
         if handler:
             author = {"author_id": handler.partner_id.id}
         else:

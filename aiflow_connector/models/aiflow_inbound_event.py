@@ -26,7 +26,7 @@ from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, ormcache
 
 from .. import sql_rows
 from ..protocol import webhook
@@ -316,15 +316,12 @@ class AiflowInboundEvent(models.Model):
             try:
                 env = api.Environment(cr, SUPERUSER_ID, {})
                 cr.execute(
-                    SQL(
-                        "SELECT state, kind, attempts, %s FROM aiflow_inbound_event"
-                        " WHERE id = %s FOR UPDATE",
-                        env[self._name]._aiflow_apply_as_sql(),
-                        event_id,
-                    ),
+                    "SELECT state, kind, attempts FROM aiflow_inbound_event"
+                    " WHERE id = %s FOR UPDATE",
+                    (event_id,),
                     log_exceptions=False,
                 )
-                state, kind, attempts, *apply_as = cr.fetchone()
+                state, kind, attempts = cr.fetchone()
                 if state == "applied":
                     cr.rollback()  # nothing written
                     return webhook.duplicate(event_id)
@@ -334,7 +331,7 @@ class AiflowInboundEvent(models.Model):
                     # body up to 1 MiB) is not read again
                     env.cache.update(event, event._fields["kind"], [kind])
                     env.cache.update(event, event._fields["attempts"], [attempts or 0])
-                event._aiflow_apply_now(payload, apply_as=apply_as)
+                event._aiflow_apply_now(payload)
                 verdict = event._aiflow_verdict()
                 if delivery_id and verdict.status != webhook.STATUS_OK:
                     # a delivery that re-applied a failed original failed again
@@ -369,43 +366,39 @@ class AiflowInboundEvent(models.Model):
     # applying
 
     @api.model
-    def _aiflow_apply_as_sql(self):
-        """SQL of (the admin's language, the superuser's company): two
-        scalar subqueries. Through the ORM they would read whole user,
-        partner and company rows; as SQL they ride along with another
-        query."""
+    @ormcache()
+    def _aiflow_apply_as(self):
+        """(the admin's language, the superuser's company id), read once:
+        Odoo clears its caches when a user's language or company changes,
+        as it does for the context of every session. Through the ORM they
+        would read whole user, partner and company rows per event."""
         admin_id = self.env["ir.model.data"]._xmlid_to_res_id(
             "base.user_admin", raise_if_not_found=False
         )
-        return SQL(
-            "(SELECT p.lang FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
+        self.env.cr.execute(
+            "SELECT (SELECT p.lang FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
             " WHERE u.id = %s), (SELECT company_id FROM res_users WHERE id = %s)",
-            admin_id or None,
-            SUPERUSER_ID,
+            (admin_id or None, SUPERUSER_ID),
         )
+        return self.env.cr.fetchone()
 
-    def _aiflow_apply_env(self, apply_as=None):
+    def _aiflow_apply_env(self):
         """Superuser, speaking the admin's language (messages are for them),
         in the superuser's company, named in the context as ``env.company``
         would find it, without reading the superuser's whole row (a
-        console re-run keeps the companies its user chose). ``apply_as``:
-        (language, company id) when the caller has read them."""
-        if apply_as is None:
-            self.env.cr.execute(SQL("SELECT %s", self._aiflow_apply_as_sql()))
-            apply_as = self.env.cr.fetchone()
-        lang, company_id = apply_as
+        console re-run keeps the companies its user chose)."""
+        lang, company_id = self._aiflow_apply_as()
         context = {**self.env.context, "lang": lang or "en_US"}
         if company_id:
             context.setdefault("allowed_company_ids", [company_id])
         return self.env(user=SUPERUSER_ID, su=True, context=context)
 
-    def _aiflow_apply_now(self, payload=None, apply_as=None):
+    def _aiflow_apply_now(self, payload=None):
         """Apply this stored event in a savepoint: all of it, or nothing and
         the reason kept on the event. Concurrency errors go up (retry).
-        ``payload``: the event's body, when the caller has it parsed;
-        ``apply_as``: see :meth:`_aiflow_apply_env`."""
+        ``payload``: the event's body, when the caller has it parsed."""
         self.ensure_one()
-        event = self.with_env(self._aiflow_apply_env(apply_as))
+        event = self.with_env(self._aiflow_apply_env())
         if payload is None:
             payload = json.loads(event.raw_body)
         error, unexpected = None, False

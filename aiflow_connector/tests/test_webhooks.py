@@ -238,7 +238,12 @@ class TestUnknownKeyAndRerun(WebhookCase):
         self.assertEqual((action["res_model"], action["res_id"]), ("res.partner", order.res_id))
 
     def test_applied_in_admin_language_and_superuser_company(self):
-        # the answer and the kept error are for the admin: in their language
+        # the answer and the kept error are for the admin: in their language,
+        # read again once they change it
+        body = self.assertEnvelope(
+            self.push(end_event("COMPLETE", key="PARTNER-EN", order_id=57)), 200, -1024
+        )
+        self.assertIn("No order has businessKey PARTNER-EN", body["msg"])
         self.env["res.lang"]._activate_lang("zh_CN")
         self.env["ir.module.module"].search(
             [("name", "=", "aiflow_connector")]
