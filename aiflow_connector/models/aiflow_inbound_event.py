@@ -147,7 +147,7 @@ class AiflowInboundEvent(models.Model):
         "in the server log.",
     )
     answer_status = fields.Integer(readonly=True, help="The status Odoo answered aiflow.")
-    idempotency_key = fields.Char(readonly=True, copy=False, index=True)
+    idempotency_key = fields.Char(readonly=True, copy=False)  # indexed by its unique constraint
     duplicate_of_id = fields.Many2one("aiflow.inbound.event", readonly=True, ondelete="set null")
     action = fields.Selection(ACTIONS, readonly=True)
     aiflow_order_ref = fields.Char(

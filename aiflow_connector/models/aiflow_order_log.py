@@ -18,7 +18,8 @@ class AiflowOrderLog(models.Model):
     _description = "aiflow Approval Log"
     _order = "handle_time, id"
 
-    order_id = fields.Many2one("aiflow.order", required=True, ondelete="cascade", index=True)
+    # indexed by the unique constraint's index, whose first column it is
+    order_id = fields.Many2one("aiflow.order", required=True, ondelete="cascade")
     # Lines received from aiflow (engine mode) name tasks Odoo has no record
     # of and may name people it does not know: their task, handler and result
     # are then kept as aiflow sent them (task_key, handler_code, result_text).

@@ -31,3 +31,4 @@ from . import test_webhooks
 from . import test_webhook_attacks
 from . import test_webhook_concurrency
 from . import test_webhook_robustness
+from . import test_received_indexes
