@@ -196,11 +196,13 @@ class AiflowInboundEvent(models.Model):
         One cursor, two commits: the row (committed before anything is
         applied), then the application with its outcome. Events of one
         businessKey are applied one at a time: a session advisory lock on
-        the businessKey, taken after the row is committed in a transaction
-        of its own that holds nothing else (a row it inserted would lock the
-        original it points to, which the lock's holder updates: a deadlock),
-        so the application's transaction begins once the lock is held and
-        sees what the previous event of that key did."""
+        the businessKey, taken outside any transaction (by the statement
+        that stores a new event; after the row of a duplicate, whose row
+        would lock the original it points to, which the lock's holder
+        updates: a deadlock), so the application's transaction begins once
+        the lock is held and sees what the previous event of that key did.
+        That transaction hands the lock over to itself before it commits
+        (see :meth:`_aiflow_process_locked`)."""
         payload = verdict.payload if verdict.valid else None
         key = webhook.event_key(kind, payload) if verdict.valid else None
         vals = self._aiflow_stored_values(kind, raw, verdict)
@@ -212,13 +214,9 @@ class AiflowInboundEvent(models.Model):
             # a session lock, taken outside any transaction: the one that
             # applies begins once it is held, its snapshot taken under it
             _outside_transaction(cr, "SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
-        try:
-            return self._aiflow_process_locked(
-                cr, original_id or event_id, payload, delivery_id=original_id and event_id
-            )
-        finally:
-            cr.rollback()
-            _outside_transaction(cr, "SELECT pg_advisory_unlock(%s, hashtext(%s))", lock)
+        return self._aiflow_process_locked(
+            cr, original_id or event_id, lock, payload, delivery_id=original_id and event_id
+        )
 
     @api.model
     def _aiflow_store(self, cr, vals, key, lock=None):
@@ -307,45 +305,73 @@ class AiflowInboundEvent(models.Model):
         return vals
 
     @api.model
-    def _aiflow_process_locked(self, cr, event_id, payload=None, delivery_id=None):
-        """Apply the stored event ``event_id`` unless it already was (the
-        businessKey's lock is held); the verdict to answer. ``delivery_id``:
-        the duplicate row of this delivery, whose answer is kept with the
-        outcome in the same transaction."""
-        for _attempt in range(ATTEMPTS_ON_CONFLICT):
-            try:
-                env = api.Environment(cr, SUPERUSER_ID, {})
-                cr.execute(
-                    "SELECT state, kind, attempts FROM aiflow_inbound_event"
-                    " WHERE id = %s FOR UPDATE",
-                    (event_id,),
-                    log_exceptions=False,
-                )
-                state, kind, attempts = cr.fetchone()
-                if state == "applied":
-                    cr.rollback()  # nothing written
-                    return webhook.duplicate(event_id)
-                event = env[self._name].browse(event_id)
-                if payload is not None:
-                    # what applying reads of the row is known: the row (its
-                    # body up to 1 MiB) is not read again
-                    env.cache.update(event, event._fields["kind"], [kind])
-                    env.cache.update(event, event._fields["attempts"], [attempts or 0])
-                event._aiflow_apply_now(payload)
-                verdict = event._aiflow_verdict()
-                if delivery_id and verdict.status != webhook.STATUS_OK:
-                    # a delivery that re-applied a failed original failed again
+    def _aiflow_process_locked(self, cr, event_id, lock, payload=None, delivery_id=None):
+        """Apply the stored event ``event_id`` unless it already was, the
+        businessKey's session ``lock`` being held; the verdict to answer.
+        ``delivery_id``: the duplicate row of this delivery, whose answer is
+        kept with the outcome in the same transaction. The lock is released
+        in every case, by the commit when the event is applied: the
+        transaction takes it again for itself and lets the session's go, so
+        the next event of the key starts once this one is committed, and no
+        statement of its own unlocks it."""
+        held = True
+        try:
+            for _attempt in range(ATTEMPTS_ON_CONFLICT):
+                try:
+                    verdict = self._aiflow_apply_stored(cr, event_id, payload, delivery_id)
+                    if verdict is None:  # applied already: nothing written
+                        cr.rollback()
+                        return webhook.duplicate(event_id)
+                    cr.flush()  # nothing left for the commit to write
                     cr.execute(
-                        "UPDATE aiflow_inbound_event SET answer_status = %s WHERE id = %s",
-                        (verdict.status, delivery_id),
+                        "SELECT pg_advisory_unlock(%s, hashtext(%s)) FROM ("
+                        " SELECT pg_advisory_xact_lock(%s, hashtext(%s)) OFFSET 0) AS handed_over",
+                        (*lock, *lock),
                     )
-                cr.commit()
-                return verdict
-            except CONCURRENCY_ERRORS:
+                    held = False
+                    cr.commit()
+                    return verdict
+                except CONCURRENCY_ERRORS:
+                    cr.rollback()
+                    if not held:
+                        raise  # the lock is gone: this delivery cannot go on
+            return webhook.cannot_apply(
+                "the event is being applied by another request; send it again later", event_id
+            )
+        finally:
+            if held:
                 cr.rollback()
-        return webhook.cannot_apply(
-            "the event is being applied by another request; send it again later", event_id
+                _outside_transaction(cr, "SELECT pg_advisory_unlock(%s, hashtext(%s))", lock)
+
+    @api.model
+    def _aiflow_apply_stored(self, cr, event_id, payload, delivery_id):
+        """One attempt at applying the event under its row lock: the verdict,
+        or None when it was applied already. Nothing is committed."""
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        cr.execute(
+            "SELECT state, kind, attempts FROM aiflow_inbound_event"
+            " WHERE id = %s FOR UPDATE",
+            (event_id,),
+            log_exceptions=False,
         )
+        state, kind, attempts = cr.fetchone()
+        if state == "applied":
+            return None
+        event = env[self._name].browse(event_id)
+        if payload is not None:
+            # what applying reads of the row is known: the row (its
+            # body up to 1 MiB) is not read again
+            env.cache.update(event, event._fields["kind"], [kind])
+            env.cache.update(event, event._fields["attempts"], [attempts or 0])
+        event._aiflow_apply_now(payload)
+        verdict = event._aiflow_verdict()
+        if delivery_id and verdict.status != webhook.STATUS_OK:
+            # a delivery that re-applied a failed original failed again
+            cr.execute(
+                "UPDATE aiflow_inbound_event SET answer_status = %s WHERE id = %s",
+                (verdict.status, delivery_id),
+            )
+        return verdict
 
     def _aiflow_verdict(self):
         self.ensure_one()

@@ -186,3 +186,31 @@ class TestConcurrentDeliveries(TransactionCase):
             ),
             [("T1", 1), ("T2", 1)],
         )
+
+    def test_lock_released_whatever_the_outcome(self):
+        start = {
+            "orderId": 8_800_000_003,
+            "businessKey": "CONCURRENT_TAG-3",
+            "taskId": "T-START",
+            "taskName": "发起",
+            "action": "START",
+            "formData": {"name": "Concurrent lock"},
+        }
+        unknown = {**start, "businessKey": "CONCURRENT_TAG-NONE", "action": "COMPLETE"}
+        signer = Signer(CREDENTIAL)
+        with closing(self.cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            # applied, then repeated (a duplicate), then failed (no such key)
+            for body, status in ((start, 0), (start, 0), (unknown, webhook.STATUS_GENERAL)):
+                raw = json.dumps(body).encode()
+                headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signer.sign(raw)}
+                verdict = webhook.judge(webhook.WORKFLOW, headers, raw, signer)
+                answer = env["aiflow.inbound.event"]._aiflow_receive(
+                    cr, webhook.WORKFLOW, raw, verdict
+                )
+                self.assertEqual(answer.status, status, answer.envelope())
+                cr.execute(
+                    "SELECT count(*) FROM pg_locks"
+                    " WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+                )
+                self.assertEqual(cr.fetchone()[0], 0, body["businessKey"])
