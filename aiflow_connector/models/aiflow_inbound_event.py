@@ -349,8 +349,7 @@ class AiflowInboundEvent(models.Model):
         or None when it was applied already. Nothing is committed."""
         env = api.Environment(cr, SUPERUSER_ID, {})
         cr.execute(
-            "SELECT state, kind, attempts FROM aiflow_inbound_event"
-            " WHERE id = %s FOR UPDATE",
+            "SELECT state, kind, attempts FROM aiflow_inbound_event WHERE id = %s FOR UPDATE",
             (event_id,),
             log_exceptions=False,
         )
