@@ -362,7 +362,7 @@ class AiflowInboundEvent(models.Model):
             # body up to 1 MiB) is not read again
             env.cache.update(event, event._fields["kind"], [kind])
             env.cache.update(event, event._fields["attempts"], [attempts or 0])
-        event._aiflow_apply_now(payload, guarded=False)
+        event._aiflow_apply_now(payload)
         verdict = event._aiflow_verdict()
         if delivery_id and verdict.status != webhook.STATUS_OK:
             # a delivery that re-applied a failed original failed again
@@ -418,70 +418,40 @@ class AiflowInboundEvent(models.Model):
             context.setdefault("allowed_company_ids", [company_id])
         return self.env(user=SUPERUSER_ID, su=True, context=context)
 
-    def _aiflow_apply_now(self, payload=None, guarded=True):
-        """Apply this stored event: all of it, or nothing and the reason kept
-        on the event. Concurrency errors go up (retry). ``payload``: the
-        event's body, when the caller has it parsed.
-
-        ``guarded``: in a savepoint, for a caller whose transaction holds
-        other work (a console re-run). A webhook's transaction holds nothing
-        else (``guarded=False``): a failure rolls all of it back and the
-        reason is kept in a new transaction, under the row lock taken again,
-        which spares every event that applies the savepoint's two round
-        trips."""
+    def _aiflow_apply_now(self, payload=None):
+        """Apply this stored event in a savepoint: all of it, or nothing and
+        the reason kept on the event. Concurrency errors go up (retry).
+        ``payload``: the event's body, when the caller has it parsed."""
         self.ensure_one()
         event = self.with_env(self._aiflow_apply_env())
         if payload is None:
             payload = json.loads(event.raw_body)
+        error, unexpected = None, False
         try:
-            if guarded:
-                with event.env.cr.savepoint():
-                    touched = event._aiflow_apply_payload(payload)
-            else:
+            with event.env.cr.savepoint():
                 touched = event._aiflow_apply_payload(payload)
-                event.env.flush_all()  # a rule the writes break fails here, not at commit
         except CONCURRENCY_ERRORS:
             raise
+        except InboundEventError as exc:
+            error = str(exc)
+        except UserError as exc:
+            error = exc.args[0] if exc.args else str(exc)
         except Exception as exc:  # pylint: disable=broad-except
-            error, unexpected = event._aiflow_failure_of(exc)
-            if not guarded:
-                event.env.cr.rollback()
-                event = event._aiflow_locked_again()
-                if event is None:
-                    return  # applied meanwhile (a console re-run): that outcome stands
-            vals = {"attempts": event.attempts + 1, "error_unexpected": unexpected}
+            # an effect (a server action) or a model rule failed: kept on the
+            # event for the admin; the traceback goes to the server log only
+            _logger.exception("aiflow event %s could not be applied", event.id)
+            detail = f"{type(exc).__name__}: {exc}"
+            error = event.env._("Applying the event failed: %(error)s", error=detail)
+            unexpected = True
+        vals = {"attempts": event.attempts + 1, "error_unexpected": unexpected}
+        if error is None:
+            vals.update(touched, state="applied", error=False, applied_at=fields.Datetime.now())
+            vals["answer_status"] = webhook.STATUS_OK
+        else:
             vals.update(state="failed", error=error, answer_status=webhook.STATUS_GENERAL)
             # still on the order's timeline when the order is known
             vals.update(event._aiflow_failure_context(payload))
-            event._aiflow_write_outcome(vals)
-            return
-        vals = {"attempts": event.attempts + 1, "error_unexpected": False}
-        vals.update(touched, state="applied", error=False, applied_at=fields.Datetime.now())
-        vals["answer_status"] = webhook.STATUS_OK
         event._aiflow_write_outcome(vals)
-
-    def _aiflow_failure_of(self, exc):
-        """(the reason kept on the event, whether Odoo did not plan for it)."""
-        if isinstance(exc, InboundEventError):
-            return str(exc), False
-        if isinstance(exc, UserError):
-            return (exc.args[0] if exc.args else str(exc)), False
-        # an effect (a server action) or a model rule failed: kept on the
-        # event for the admin; the traceback goes to the server log only
-        _logger.error("aiflow event %s could not be applied", self.id, exc_info=exc)
-        detail = f"{type(exc).__name__}: {exc}"
-        return self.env._("Applying the event failed: %(error)s", error=detail), True
-
-    def _aiflow_locked_again(self):
-        """This event under its row lock in a new transaction (after a
-        rollback), or None when it was applied meanwhile."""
-        self.env.cr.execute(
-            "SELECT state FROM aiflow_inbound_event WHERE id = %s FOR UPDATE",
-            (self.id,),
-            log_exceptions=False,
-        )
-        (state,) = self.env.cr.fetchone()
-        return None if state == "applied" else self
 
     def _aiflow_write_outcome(self, vals):
         """Keep the outcome of applying: one UPDATE, and the values put in

@@ -3,7 +3,6 @@
 HTTP server: stored, applied once, and visible in the console."""
 
 from datetime import datetime
-from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, Command
 from odoo.exceptions import AccessError, UserError
@@ -270,32 +269,6 @@ class TestUnknownKeyAndRerun(WebhookCase):
         main = self.env.ref("base.main_company")
         env = Event.with_context(allowed_company_ids=[main.id])._aiflow_apply_env()
         self.assertEqual(env.company, main)
-
-    def test_failure_not_kept_over_a_rerun_that_applied_meanwhile(self):
-        # a webhook's failure is kept after its transaction is rolled back,
-        # under the row lock taken again: a re-run that applied the event
-        # in between wins, and the delivery is answered with that outcome
-        Event = type(self.env["aiflow.inbound.event"])
-        locked_again = Event._aiflow_locked_again
-
-        def rerun_in_between(event):
-            event.env.cr.execute(
-                "UPDATE aiflow_inbound_event SET state = 'applied' WHERE id = %s", (event.id,)
-            )
-            return locked_again(event)
-
-        with patch.object(Event, "_aiflow_locked_again", rerun_in_between):
-            body = self.assertEnvelope(
-                self.push(end_event("COMPLETE", key="PARTNER-RACE", order_id=58)), 200, 0
-            )
-        event = self.env["aiflow.inbound.event"].browse(body["data"]["eventId"])
-        self.assertEqual((event.state, event.attempts, event.error), ("applied", 0, False))
-        # without a re-run, the failure is kept
-        body = self.assertEnvelope(
-            self.push(end_event("COMPLETE", key="PARTNER-RACE2", order_id=59)), 200, -1024
-        )
-        event = self.env["aiflow.inbound.event"].browse(body["data"]["eventId"])
-        self.assertEqual((event.state, event.attempts), ("failed", 1))
 
     def test_rerun_refuses_applied_duplicate_and_non_admin(self):
         self.push(start_event())
