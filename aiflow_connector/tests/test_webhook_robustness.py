@@ -149,6 +149,21 @@ class TestUnexpectedFailure(WebhookCase):
         self.assertEqual(event.state, "applied")
         self.assertFalse(event.error_unexpected)
 
+    def test_write_broken_when_saved_fails_the_event(self):
+        # the effect's write breaks a database rule only when it is saved
+        # (Odoo writes at flush): still the event's failure, all undone
+        self.assertEnvelope(self.push(start("PARTNER-U2", 202)), 200, 0)
+        action = self.flow.effect_pass_action_id
+        action.code = "record.write({'function': 'Approved', 'name': False, 'type': 'contact'})"
+        complete = {**start("PARTNER-U2", 202), "action": "COMPLETE", "taskId": "T-END"}
+        with self.assertLogs(EVENT_LOGGER, "ERROR"):
+            body = self.assertEnvelope(self.push(complete), 200, -1024)
+        event = self.env["aiflow.inbound.event"].browse(body["data"]["eventId"])
+        self.assertEqual((event.state, event.attempts), ("failed", 1))
+        self.assertIn("check_name", event.error)
+        document = self.order_of("PARTNER-U2")._aiflow_document()
+        self.assertEqual((document.function, self.order_of("PARTNER-U2").status), (False, "ing"))
+
 
 @tagged("post_install", "-at_install")
 class TestDocumentRules(WebhookCase):
