@@ -1,7 +1,7 @@
 """Throughput of the signed webhooks next to Odoo's cheapest JSON route.
 
     python benchmarks/webhook_receive.py --config odoo.conf --db aiflow_bench_wh \
-        [--calls 400] [--clients 4] [--rounds 4]
+        [--calls 800] [--clients 4] [--rounds 8]
 
 A real Odoo server (``odoo-bin --workers=2``, no cron) on a database with the
 addon (created once if missing) and an engine-mode flow ``WHBENCH`` on
@@ -224,9 +224,9 @@ TRIVIAL = "trivial JSON route"
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_common_arguments(parser)
-    parser.add_argument("--calls", type=int, default=400)
+    parser.add_argument("--calls", type=int, default=800)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=4, help="turns the phases take")
+    parser.add_argument("--rounds", type=int, default=8, help="turns the phases take")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     ensure_database(args.config, args.db)
