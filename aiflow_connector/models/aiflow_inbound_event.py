@@ -58,6 +58,13 @@ CONCURRENCY_ERRORS = (
 ATTEMPTS_ON_CONFLICT = 5
 # first key of the advisory locks taken while applying (second: the businessKey)
 LOCK_NAMESPACE = 0x41494657  # 'AIFW'
+
+
+def _advisory(function, business_key):
+    """SQL calling the advisory-lock ``function`` on a businessKey's lock."""
+    return SQL("%s(%s, hashtext(%s))", SQL(function), LOCK_NAMESPACE, business_key)
+
+
 SHOWN_BODY = 200_000
 
 
@@ -206,26 +213,27 @@ class AiflowInboundEvent(models.Model):
         payload = verdict.payload if verdict.valid else None
         key = webhook.event_key(kind, payload) if verdict.valid else None
         vals = self._aiflow_stored_values(kind, raw, verdict)
-        lock = (LOCK_NAMESPACE, payload["businessKey"]) if verdict.valid else None
-        event_id, original_id, locked = self._aiflow_store(cr, vals, key, lock)
+        business_key = payload["businessKey"] if verdict.valid else None
+        event_id, original_id = self._aiflow_store(cr, vals, key, business_key)
         if not verdict.valid:
             return verdict
-        if not locked:
-            # a session lock, taken outside any transaction: the one that
-            # applies begins once it is held, its snapshot taken under it
-            _outside_transaction(cr, "SELECT pg_advisory_lock(%s, hashtext(%s))", lock)
+        if original_id:
+            # a duplicate's session lock, taken outside any transaction: the
+            # one that applies begins once it is held, its snapshot taken
+            # under it
+            _outside_transaction(cr, SQL("SELECT %s", _advisory("pg_advisory_lock", business_key)))
         return self._aiflow_process_locked(
-            cr, original_id or event_id, lock, payload, delivery_id=original_id and event_id
+            cr, original_id or event_id, business_key, payload, delivery_id=original_id and event_id
         )
 
     @api.model
-    def _aiflow_store(self, cr, vals, key, lock=None):
+    def _aiflow_store(self, cr, vals, key, business_key):
         """Commit the request as a row: (its id, the id of the event it
-        repeats or None, whether the businessKey's ``lock`` is held). The
-        unique index on the key decides."""
+        repeats or None). The unique index on the key decides; a new event
+        (a key, no original) holds its businessKey's session lock on return."""
         for _attempt in range(ATTEMPTS_ON_CONFLICT):
             try:
-                return self._aiflow_store_once(cr, vals, key, lock)
+                return self._aiflow_store_once(cr, vals, key, business_key)
             except CONCURRENCY_ERRORS:
                 # the original was committed since this statement began:
                 # look again
@@ -233,26 +241,26 @@ class AiflowInboundEvent(models.Model):
         raise RuntimeError(f"aiflow event {key} could not be stored: constant conflicts")
 
     @api.model
-    def _aiflow_store_once(self, cr, vals, key, lock):
+    def _aiflow_store_once(self, cr, vals, key, business_key):
         """Each statement commits on its own (autocommit): the row is kept
         once the statement returns, in one round trip."""
         if not key:
             ((event_id,),) = _outside_transaction(cr, self._aiflow_insert_sql(vals))
-            return event_id, None, False
-        insert = self._aiflow_insert_sql({**vals, "idempotency_key": key}, keyed=True)
-        if lock:
-            # a new event also takes its businessKey's lock in the statement
-            # that stores it (a row that points to no other holds no lock
-            # that the lock's holder could wait for); its row is committed
-            # once the lock is held, before anything is applied
-            insert = SQL(
-                "WITH stored AS (%s) SELECT id, pg_advisory_lock(%s, hashtext(%s)) FROM stored",
-                insert,
-                *lock,
-            )
-        rows = _outside_transaction(cr, insert)
+            return event_id, None
+        # a new event also takes its businessKey's lock in the statement that
+        # stores it (a row that points to no other holds no lock that the
+        # lock's holder could wait for); its row is committed once the lock
+        # is held, before anything is applied
+        rows = _outside_transaction(
+            cr,
+            SQL(
+                "WITH stored AS (%s) SELECT id, %s FROM stored",
+                self._aiflow_insert_sql({**vals, "idempotency_key": key}, keyed=True),
+                _advisory("pg_advisory_lock", business_key),
+            ),
+        )
         if rows:
-            return rows[0][0], None, bool(lock)
+            return rows[0][0], None
         # the original is committed and visible to a new statement (else
         # the insert raised a serialization failure: retried)
         ((original_id,),) = _outside_transaction(
@@ -262,7 +270,7 @@ class AiflowInboundEvent(models.Model):
             cr,
             self._aiflow_insert_sql({**vals, "state": "duplicate", "duplicate_of_id": original_id}),
         )
-        return event_id, original_id, False
+        return event_id, original_id
 
     @api.model
     def _aiflow_insert_sql(self, vals, keyed=False):
@@ -305,9 +313,9 @@ class AiflowInboundEvent(models.Model):
         return vals
 
     @api.model
-    def _aiflow_process_locked(self, cr, event_id, lock, payload=None, delivery_id=None):
+    def _aiflow_process_locked(self, cr, event_id, business_key, payload=None, delivery_id=None):
         """Apply the stored event ``event_id`` unless it already was, the
-        businessKey's session ``lock`` being held; the verdict to answer.
+        session lock of its ``business_key`` being held; the verdict to answer.
         ``delivery_id``: the duplicate row of this delivery, whose answer is
         kept with the outcome in the same transaction. The lock is released
         in every case, by the commit when the event is applied: the
@@ -324,9 +332,11 @@ class AiflowInboundEvent(models.Model):
                         return webhook.duplicate(event_id)
                     cr.flush()  # nothing left for the commit to write
                     cr.execute(
-                        "SELECT pg_advisory_unlock(%s, hashtext(%s)) FROM ("
-                        " SELECT pg_advisory_xact_lock(%s, hashtext(%s)) OFFSET 0) AS handed_over",
-                        (*lock, *lock),
+                        SQL(
+                            "SELECT %s FROM (SELECT %s OFFSET 0) AS handed_over",
+                            _advisory("pg_advisory_unlock", business_key),
+                            _advisory("pg_advisory_xact_lock", business_key),
+                        )
                     )
                     held = False
                     cr.commit()
@@ -341,7 +351,9 @@ class AiflowInboundEvent(models.Model):
         finally:
             if held:
                 cr.rollback()
-                _outside_transaction(cr, "SELECT pg_advisory_unlock(%s, hashtext(%s))", lock)
+                _outside_transaction(
+                    cr, SQL("SELECT %s", _advisory("pg_advisory_unlock", business_key))
+                )
 
     @api.model
     def _aiflow_apply_stored(self, cr, event_id, payload, delivery_id):
