@@ -6,7 +6,7 @@
     "a reliable outbox; single sign-on to aiflow with Odoo accounts; Odoo approvals "
     "as to-dos in aiflow's task center; engine-mode flows defined in Odoo and driven by "
     "aiflow's signed webhooks",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Human Resources",
     "website": "https://github.com/aiflow-connector/aiflow_connector",
     "author": "aiflow_connector authors",

@@ -4,6 +4,7 @@ from . import hr_department
 from . import hr_employee
 from . import aiflow_outbox
 from . import aiflow_outbox_display
+from . import aiflow_resync_run
 from . import aiflow_connection
 from . import res_config_settings
 from . import aiflow_oauth_client

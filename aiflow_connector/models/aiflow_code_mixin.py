@@ -36,6 +36,7 @@ def org_source(model, endpoint, priority, fixed_priority):
         parent_name=org_payloads.parent_name(endpoint),
         priority=priority,
         fixed_priority=fixed_priority,
+        every=lambda env: env[model]._aiflow_every_in_scope(),
     )
 
 
@@ -58,6 +59,8 @@ class AiflowCodeMixin(models.AbstractModel):
     _aiflow_endpoint = None  # outbox endpoint, set by each model
     # Stored fields whose change reaches aiflow (set by each model).
     _aiflow_sync_fields = ()
+    # Stored column a full resync names its rows by (set by each model).
+    _aiflow_name_column = "name"
 
     aiflow_code = fields.Char(
         string="aiflow Code",
@@ -356,6 +359,21 @@ class AiflowCodeMixin(models.AbstractModel):
             SQL.identifier(alias),
             sorted(company_ids),
         )
+
+    @api.model
+    def _aiflow_every_in_scope(self):
+        """[(id, parent id, aiflow code, name)] of every record in scope, for
+        a full resync (a parent department, an employee's manager)."""
+        self.flush_model(["parent_id", "aiflow_code", "company_id", self._aiflow_name_column])
+        self.env.cr.execute(
+            SQL(
+                "SELECT r.id, r.parent_id, r.aiflow_code, %s FROM %s r WHERE %s ORDER BY r.id",
+                SQL.identifier("r", self._aiflow_name_column),
+                SQL.identifier(self._table),
+                self._aiflow_scope_sql("r"),
+            )
+        )
+        return self.env.cr.fetchall()
 
     def _aiflow_in_scope(self, company_ids=None):
         """Records of the synced companies (``company_ids``: from Settings)."""

@@ -259,10 +259,10 @@ class AiflowOutbox(models.Model):
         return source
 
     @api.model
-    def _aiflow_enqueue_query(self, endpoint, res_model, source_sql, resync_token=None):
+    def _aiflow_enqueue_query(self, endpoint, res_model, source_sql):
         """Queue live rows in bulk for the records ``source_sql`` selects
-        (``SELECT id, key, name``): a full resync of thousands of records
-        without loading them. Rows already waiting join instead (a dead one
+        (``SELECT id, key, name``): thousands of records (a change of the
+        synced companies) without loading them. Rows already waiting join instead (a dead one
         starts over). Returns the number of rows queued or joined."""
         self.env.flush_all()
         now = fields.Datetime.now()
@@ -270,7 +270,6 @@ class AiflowOutbox(models.Model):
             "source": source_sql,
             "endpoint": endpoint,
             "model": res_model,
-            "token": resync_token,
             "now": now,
             "uid": self.env.uid,
             "priority": self._aiflow_source(endpoint, res_model).row_priority("live"),

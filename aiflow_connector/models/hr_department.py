@@ -13,6 +13,7 @@ class HrDepartment(models.Model):
     _aiflow_code_sequence = "aiflow_connector.department_code"
     _aiflow_endpoint = org_payloads.DEPARTMENT_SYNC
     _aiflow_sync_fields = ("name", "parent_id", "active", "aiflow_code", "company_id")
+    _aiflow_name_column = "complete_name"
 
     def _aiflow_sync_values(self, in_scope_only=False):
         # One query for thousands of records (a full resync); the name in the

@@ -11,6 +11,7 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 
+from . import resync
 from .claims import (
     CLAIM_BATCHES,
     LEASE_RENEWAL,
@@ -70,6 +71,9 @@ class Run:
         return out_of_time
 
     def _deliver(self):
+        # A full resync's records go first: its rows settle what waited.
+        if resync.deliver_running(self):
+            return True
         stopped = out_of_time = False
         # A child that had to wait for a parent claimed later in this run
         # gets another pass once something was delivered.

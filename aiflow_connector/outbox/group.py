@@ -4,7 +4,6 @@ planned (parents first, dependents of undelivered records waiting), then
 sent in batches (one record per call on a one-record endpoint) and their
 outcomes recorded."""
 
-import json
 import logging
 import time
 from collections import defaultdict, deque
@@ -16,16 +15,13 @@ from odoo import fields
 from ..protocol import send_plan
 from ..protocol.client import encode_json
 from ..protocol.errors import AiflowError, PayloadError
-from . import queries
+from . import answers, queries
+from .answers import Answer, error_response, refusal_message, to_json
 from .claims import Outcome, commit, commit_if_written, release, retry_delay
 from .prefetch import build_items, item_problem
 from .states import DEAD, DONE, RETRYING
 
 _logger = logging.getLogger(__name__)
-
-
-def _json(value):
-    return json.dumps(value, ensure_ascii=False)
 
 
 class Group:
@@ -62,10 +58,7 @@ class Group:
         self.run.settler.drain()
         self.build_items()
         outcomes, entries, broken = [], [], []
-        nothing_note = self.env._(
-            "Nothing to send: the record is gone or outside the synchronised "
-            "scope, and aiflow never received it."
-        )
+        nothing_note = answers.nothing_to_send(self.env)
         for row in self.rows:
             item = self.items[row.id]
             if item is None:
@@ -73,10 +66,8 @@ class Group:
                 continue
             exc = self.problems[row.id] if row.id in self.problems else item_problem(source, item)
             if exc is not None:
-                message = self.env._(
-                    "The payload breaks the aiflow specification: %(error)s", error=str(exc)
-                )
-                outcomes.append(Outcome(row.id, DEAD, message, _json(item)))
+                message = answers.broken_payload(self.env, exc)
+                outcomes.append(Outcome(row.id, DEAD, message, to_json(item)))
                 self.stats["failed"] += 1
                 broken.append(row.id)
                 continue
@@ -92,7 +83,7 @@ class Group:
             dependencies=self.dependencies,
         )
         for row_id, message in plan.invalid.items():
-            outcomes.append(Outcome(row_id, DEAD, message, _json(self.items[row_id])))
+            outcomes.append(Outcome(row_id, DEAD, message, to_json(self.items[row_id])))
             self.stats["failed"] += 1
         self.settle(outcomes)
         waiting = {row_id: self.run.waiting_note(dep[1]) for row_id, dep in plan.waiting.items()}
@@ -261,32 +252,15 @@ class Group:
         """Outcomes for ``sent`` ([(item, row ids)]; ``texts``: the items as
         encoded in the request) from aiflow's answer ``data``; keys its
         ``failDetails`` refused join the failed ones."""
-        data = data if isinstance(data, dict) else {}
-        by_index, by_id = {}, {}
-        if self.source.batched:
-            for detail in data.get("failDetails") or ():
-                if isinstance(detail, dict):
-                    index = detail.get("index")
-                    if isinstance(index, int) and not isinstance(index, bool):
-                        by_index[index] = detail
-                    elif detail.get("id") not in (None, ""):
-                        by_id[str(detail["id"])] = detail
-            summary = {k: data[k] for k in ("successCount", "failCount") if k in data}
-        else:
-            summary = data
-        summary_text = _json(summary)
+        answer = Answer(self.source, data)
         outcomes = []
         for index, (item, ids) in enumerate(sent):
             key = self.source.item_key(item)
-            detail = by_index.get(index) or by_id.get(str(key))
-            request = texts[index] if texts else _json(item)
+            detail = answer.refusal(index, key)
+            request = texts[index] if texts else to_json(item)
             if detail:
-                message = self.env._(
-                    "aiflow refused this record: %(code)s %(message)s",
-                    code=detail.get("errorCode") or "",
-                    message=detail.get("errorMessage") or "",
-                )
-                response = _json(dict(summary, failDetail=detail))
+                message = refusal_message(self.env, detail)
+                response = answer.refusal_response(detail)
                 self.failed_keys.add((self.source.endpoint, key))
                 outcomes.extend(
                     Outcome(i, DEAD, message, request, response, sent=True) for i in ids
@@ -295,7 +269,7 @@ class Group:
             else:
                 note = self.accepted(ids, item, data)
                 outcomes.extend(
-                    Outcome(i, DONE, note, request, summary_text, sent=True) for i in ids
+                    Outcome(i, DONE, note, request, answer.summary_text, sent=True) for i in ids
                 )
                 self.stats["done"] += len(ids)
         self.stats["sent"] += len(sent)
@@ -321,23 +295,13 @@ class Group:
         """The whole call failed: retry later, or dead-letter."""
         now = fields.Datetime.now()
         message = self.env["aiflow.connection"]._aiflow_error_message(exc)
-        response = {
-            key: value
-            for key, value in (
-                ("httpStatus", exc.http_status),
-                ("status", exc.status),
-                ("msg", exc.msg),
-                ("data", exc.data),
-            )
-            if value is not None
-        }
-        response_text = _json(response) if response else None
+        response_text = error_response(exc)
         attempts = {row.id: row.attempts or 0 for row in self.rows}
         max_attempts = self.run.settings.sync_max_attempts
         outcomes = []
         for row_id in row_ids:
             tries = attempts[row_id] + 1
-            request = _json(self.items[row_id])
+            request = to_json(self.items[row_id])
             if exc.retryable and tries < max_attempts:
                 next_at = now + timedelta(seconds=retry_delay(tries))
                 outcomes.append(

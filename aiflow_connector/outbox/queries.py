@@ -81,7 +81,7 @@ def join_waiting_rows(cr, params):
         SQL(
             """
             UPDATE aiflow_outbox row
-               SET resync_token = %(token)s, write_date = %(now)s, write_uid = %(uid)s,
+               SET write_date = %(now)s, write_uid = %(uid)s,
                    record_key = src.key,
                    attempts = CASE WHEN row.state = %(dead)s THEN 0 ELSE row.attempts END,
                    next_attempt_at = CASE WHEN row.state = %(dead)s THEN %(now)s
@@ -117,10 +117,10 @@ def insert_missing_rows(cr, params):
             """
             INSERT INTO aiflow_outbox
                    (endpoint, mode, res_model, res_id, record_key, record_name, priority,
-                    state, attempts, next_attempt_at, resync_token,
+                    state, attempts, next_attempt_at,
                     create_uid, create_date, write_uid, write_date)
             SELECT %(endpoint)s, 'live', %(model)s, src.id, src.key, src.name, %(priority)s,
-                   %(pending)s, 0, %(now)s, %(token)s, %(uid)s, %(now)s, NULL, %(now)s
+                   %(pending)s, 0, %(now)s, %(uid)s, %(now)s, NULL, %(now)s
               FROM (%(source)s) src
              WHERE NOT EXISTS (
                     SELECT 1 FROM aiflow_outbox row
@@ -288,6 +288,108 @@ def resync_running(cr, token):
         )
     )
     return bool(cr.fetchone())
+
+
+def adopt_waiting_rows(cr, token, endpoint, res_model, res_ids, now):
+    """The live rows waiting for ``res_ids`` are claimed by the full resync
+    ``token``, which settles them when it sends their records (a dead one
+    starts over); returns their count."""
+    cr.execute(
+        SQL(
+            """
+            UPDATE aiflow_outbox
+               SET state = %(sending)s, claim_token = %(token)s, claimed_at = %(now)s,
+                   resync_token = %(token)s, write_date = %(now)s,
+                   attempts = CASE WHEN state = %(dead)s THEN 0 ELSE attempts END
+             WHERE endpoint = %(endpoint)s AND res_model = %(model)s AND mode = 'live'
+               AND res_id = ANY(%(ids)s) AND state IN %(waiting)s
+            """,
+            sending=SENDING,
+            dead=DEAD,
+            waiting=WAITING,
+            token=token,
+            now=now,
+            endpoint=endpoint,
+            model=res_model,
+            ids=list(res_ids),
+        )
+    )
+    return cr.rowcount
+
+
+def resync_rows(cr, token, endpoint, res_model):
+    """[(res_id, row id, state)] of the rows of the full resync ``token`` for
+    records of ``res_model`` sent to ``endpoint``."""
+    cr.execute(
+        SQL(
+            """
+            SELECT res_id, id, state FROM aiflow_outbox
+             WHERE resync_token = %s AND endpoint = %s AND res_model = %s
+            """,
+            token,
+            endpoint,
+            res_model,
+        )
+    )
+    return cr.fetchall()
+
+
+def resync_held_back(cr, token):
+    """(endpoint, aiflow id) of the records the full resync ``token`` could
+    not deliver (refused, waiting, retrying): what depends on them waits."""
+    cr.execute(
+        SQL(
+            """
+            SELECT DISTINCT endpoint, record_key FROM aiflow_outbox
+             WHERE resync_token = %s AND state IN %s AND record_key IS NOT NULL
+            """,
+            token,
+            (DEAD, PENDING, RETRYING),
+        )
+    )
+    return set(cr.fetchall())
+
+
+def insert_outcomes(cr, token, source, rows, now, uid):
+    """Write the rows of records the full resync ``token`` sent, each with its
+    outcome (:class:`..resync.Written`), in one statement."""
+    cr.execute(
+        SQL(
+            """
+            INSERT INTO aiflow_outbox
+                   (endpoint, mode, res_model, res_id, record_key, record_name, priority,
+                    state, attempts, next_attempt_at, resync_token, last_error,
+                    request_body, response_body, sent_at, done_at,
+                    create_uid, create_date, write_uid, write_date)
+            SELECT %(endpoint)s, 'live', %(model)s, v.res_id, v.key, v.name, %(priority)s,
+                   v.state, CASE WHEN v.sent THEN 1 ELSE 0 END, COALESCE(v.next_at, %(now)s),
+                   %(token)s, v.error, v.request, v.response,
+                   CASE WHEN v.sent THEN %(now)s END,
+                   CASE WHEN v.state = %(done)s THEN %(now)s END,
+                   %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM unnest(%(res_ids)s::int[], %(keys)s::varchar[], %(names)s::varchar[],
+                          %(states)s::varchar[], %(errors)s::text[], %(requests)s::text[],
+                          %(responses)s::text[], %(next_at)s::timestamp[], %(sent)s::bool[])
+                   AS v(res_id, key, name, state, error, request, response, next_at, sent)
+            """,
+            endpoint=source.endpoint,
+            model=source.model,
+            priority=source.row_priority("live"),
+            token=token,
+            now=now,
+            uid=uid,
+            done=DONE,
+            res_ids=[r.res_id for r in rows],
+            keys=[r.key for r in rows],
+            names=[r.name for r in rows],
+            states=[r.state for r in rows],
+            errors=[r.error for r in rows],
+            requests=[r.request for r in rows],
+            responses=[r.response for r in rows],
+            next_at=[r.next_at for r in rows],
+            sent=[r.sent for r in rows],
+        )
+    )
 
 
 # -- the worker -----------------------------------------------------------------

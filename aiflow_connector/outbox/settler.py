@@ -18,7 +18,7 @@ import threading
 from odoo import fields, sql_db
 
 from . import queries
-from .claims import auto_commit, defer_commit_flush, settle
+from .claims import auto_commit, defer_commit_flush
 
 
 class Settler:
@@ -34,11 +34,21 @@ class Settler:
     def submit(self, token, outcomes, inline=False):
         """Record ``outcomes``: committed by the time :meth:`drain` returns;
         ``inline``, at once on the worker's own transaction."""
-        if not outcomes:
-            return
+        if outcomes:
+            self._submit(queries.settle, (token, outcomes), inline)
+
+    def submit_new(self, token, source, rows):
+        """Write the rows of records a full resync sent, with their outcomes
+        (:func:`.queries.insert_outcomes`)."""
+        if rows:
+            self._submit(queries.insert_outcomes, (token, source, rows))
+
+    def _submit(self, query, args, inline=False):
+        # query(cr, *args, now, uid): one statement on the outbox table.
         if inline or not self.threaded:
             self.drain()  # in the order given
-            settle(self.env, token, outcomes)
+            query(self.env.cr, *args, fields.Datetime.now(), self.env.uid)
+            self.env["aiflow.outbox"].invalidate_model()
             return
         self._raise_error()
         if self._thread is None:
@@ -49,7 +59,7 @@ class Settler:
                 daemon=True,
             )
             self._thread.start()
-        self._queue.put((token, list(outcomes), fields.Datetime.now()))
+        self._queue.put((query, args, fields.Datetime.now()))
 
     def drain(self):
         """Wait until every outcome submitted so far is committed."""
@@ -95,8 +105,8 @@ class Settler:
                     if job is None:
                         return
                     if self.error is None:
-                        token, outcomes, now = job
-                        queries.settle(cursor, token, outcomes, now, uid)
+                        query, args, now = job
+                        query(cursor, *args, now, uid)
                 except Exception as exc:  # handed to the worker's thread
                     self.error = exc
                 finally:

@@ -51,6 +51,10 @@ class Source:
     ``on_success(env, res_id, item, data)``
         called with aiflow's answer once it accepted a record (e.g. to
         store a flow version on the Odoo record).
+    ``every(env)``
+        what a full resync sends of this source: [(res_id, parent res_id or
+        None, aiflow id, display name)] of every record in scope (see
+        :mod:`.resync`); None for a source a full resync leaves alone.
     """
 
     endpoint: str
@@ -65,6 +69,7 @@ class Source:
     fixed_priority: int = None
     supersedes: bool = True
     on_success: Callable = None
+    every: Callable = None
 
     @property
     def batched(self):
@@ -112,6 +117,11 @@ def register(source):
 
 def unregister(source):
     _registry.pop((source.endpoint, source.model), None)
+
+
+def resynced():
+    """The sources a full resync sends, in sending order (by priority)."""
+    return sorted((src for src in _registry.values() if src.every), key=lambda s: s.priority)
 
 
 def get(endpoint, model):

@@ -10,7 +10,7 @@ import psycopg2.errors
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
-from odoo.tools import SQL, mute_logger
+from odoo.tools import mute_logger
 
 from odoo.addons.aiflow_connector.outbox import queries
 from odoo.addons.aiflow_connector.wizards.aiflow_full_resync import RESYNC_PARAM
@@ -170,10 +170,13 @@ class TestFullResync(OrgSyncCase):
         refuses to start a second run."""
         dbname = self.env.cr.dbname
 
+        runs_before = self.env["aiflow.resync.run"].search([]).ids
+
         def cleanup():
             with closing(sql_db.db_connect(dbname).cursor()) as cr:
                 queries.delete_rows(cr, resync_token=True)
                 cr.execute("DELETE FROM ir_config_parameter WHERE key = %s", (RESYNC_PARAM,))
+                cr.execute("DELETE FROM aiflow_resync_run WHERE NOT (id = ANY(%s))", (runs_before,))
                 cr.commit()
 
         self.addCleanup(cleanup)
@@ -198,10 +201,9 @@ class TestFullResync(OrgSyncCase):
             with self.assertRaises(UserError):
                 second.create({}).action_confirm()
             second_cr.rollback()
-            tokens = queries.select(
-                second_cr, SQL("count(DISTINCT resync_token)"), SQL("resync_token IS NOT NULL")
-            )
-            self.assertEqual(tokens, [(1,)])
+            runs = second.env["aiflow.resync.run"].search([("id", "not in", runs_before)])
+            self.assertEqual(len(runs), 1)
+            self.assertEqual(runs.state, "running")
 
     def test_progress_widget_is_in_the_backend_bundle(self):
         paths = [

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..outbox import queries, states
+from ..outbox import queries, resync, states
 
 # Any constant: serialises the start of resyncs across workers.
 RESYNC_LOCK_KEY = 0x41494652  # "AIFR"
@@ -17,9 +17,10 @@ class AiflowFullResync(models.TransientModel):
     """Send every department and employee to aiflow again.
 
     Opening it is the dry run: it counts what would be sent. Confirming
-    queues all of them in the outbox (one live row each, coalesced with rows
-    already waiting) and the worker sends them parents first; the form then
-    follows the progress of that run.
+    starts a run (:mod:`..outbox.resync`): the worker sends them parents
+    first, straight from the records, writing one row per record in the sync
+    queue with its outcome (the rows already waiting for them included); the
+    form then follows the progress of that run.
     """
 
     _name = "aiflow.full.resync"
@@ -108,10 +109,11 @@ class AiflowFullResync(models.TransientModel):
 
     def _compute_progress(self):
         for wizard in self:
-            counts = {}
+            counts, total, running = {}, 0, False
             if wizard.resync_token:
                 counts = queries.resync_counts(self.env.cr, wizard.resync_token)
-            total = sum(counts.values())
+                total = self._run_of(wizard.resync_token).total_count
+                running = self._is_running(wizard.resync_token)
             sent = counts.get(states.DONE, 0)
             failed = counts.get(states.DEAD, 0)
             skipped = counts.get("skipped", 0)
@@ -119,7 +121,7 @@ class AiflowFullResync(models.TransientModel):
             wizard.sent_count = sent
             wizard.failed_count = failed
             wizard.progress = 100.0 * (sent + failed + skipped) / total if total else 0.0
-            wizard.running = any(counts.get(state) for state in states.RUNNING)
+            wizard.running = running
             if wizard.state == "draft":
                 wizard.summary = False
             elif wizard.running:
@@ -170,7 +172,17 @@ class AiflowFullResync(models.TransientModel):
         self.env.cr.execute("SELECT value FROM ir_config_parameter WHERE key = %s", (RESYNC_PARAM,))
         row = self.env.cr.fetchone()
         token = row and row[0]
-        return token if token and queries.resync_running(self.env.cr, token) else None
+        return token if token and self._is_running(token) else None
+
+    @api.model
+    def _run_of(self, token):
+        return self.env["aiflow.resync.run"].sudo().search([("resync_token", "=", token)])
+
+    @api.model
+    def _is_running(self, token):
+        """The worker still sends its records, or the queue still holds
+        some of its rows (aiflow refused a parent, or could not be reached)."""
+        return self._run_of(token).state == "running" or queries.resync_running(self.env.cr, token)
 
     def action_confirm(self):
         self.ensure_one()
@@ -207,26 +219,9 @@ class AiflowFullResync(models.TransientModel):
                 uid=self.env.uid,
             )
         )
-        outbox = self.env["aiflow.outbox"]
-        outbox._aiflow_enqueue_query(
-            "department_sync",
-            "hr.department",
-            SQL(
-                "SELECT d.id, d.aiflow_code AS key, d.complete_name AS name"
-                " FROM hr_department d WHERE %s",
-                self._scope_sql("d"),
-            ),
-            resync_token=token,
-        )
-        outbox._aiflow_enqueue_query(
-            "user_sync",
-            "hr.employee",
-            SQL(
-                "SELECT e.id, e.aiflow_code AS key, e.name AS name FROM hr_employee e WHERE %s",
-                self._scope_sql("e"),
-            ),
-            resync_token=token,
-        )
+        self.env.flush_all()
+        total = resync.start(self.env, token)
+        self.env["aiflow.resync.run"].sudo().create({"resync_token": token, "total_count": total})
         self.write({"state": "running", "resync_token": token})
         self.env["aiflow.outbox"]._aiflow_trigger_worker()
         return self._reopen()
