@@ -11,7 +11,7 @@ class AiflowResyncRun(models.Model):
     _description = "aiflow Full Resync Run"
     _order = "id desc"
 
-    resync_token = fields.Char(required=True, readonly=True, copy=False, index=True)
+    resync_token = fields.Char(required=True, readonly=True, copy=False)
     state = fields.Selection(
         [("running", "Running"), ("done", "Sent")],
         required=True,

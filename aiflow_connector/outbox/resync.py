@@ -146,44 +146,41 @@ class FullResync:
         """Send ``entries``; returns (outcome, entries left unsent).
 
         The HTTP call runs on a helper thread. While aiflow works on it, the
-        next batch is planned, the payloads are built ahead
-        (:mod:`.resync_payloads`) and the settler writes the previous
-        batch's rows; once the answer is known, the planned batch loses what
+        next batch is planned (its payloads built a chunk at a time,
+        :mod:`.resync_payloads`) and the settler writes the previous batch's
+        rows; once the answer is known, the planned batch loses what
         now waits for a record that answer refused, and goes at once.
         """
         size = self.settings.sync_batch_size if source.batched else 1
         payloads = Payloads(self.env, source, self.settings, entries)
-        try:
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiflow-http") as http:
-                in_flight = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiflow-http") as http:
+            in_flight = None
+            ready = self._next_batch(source, payloads, size, adopted)
+            while ready or in_flight:
+                answered = None
+                if in_flight is not None:
+                    call, sent = in_flight
+                    in_flight = None
+                    held = len(self.held_back)
+                    try:
+                        answered = (sent, answers.Answer(source, call.result()))
+                    except AiflowError as exc:
+                        self._failed(source, sent, exc, adopted)
+                        if exc.retryable:
+                            unsent = [entry for entry, _item, _text in ready]
+                            return HANDED_OVER, unsent + payloads.unsent()
+                    else:
+                        self._hold_back_refused(source, *answered)
+                    if len(self.held_back) > held:
+                        ready = self._still_sendable(source, ready, adopted)
+                out_of_time = ready and time.monotonic() > self.run.deadline
+                if ready and not out_of_time:
+                    in_flight = (self._call(http, source, ready), ready)
+                if answered:
+                    self._answered(source, *answered, adopted)
+                if out_of_time:
+                    return OUT_OF_TIME, []
                 ready = self._next_batch(source, payloads, size, adopted)
-                while ready or in_flight:
-                    answered = None
-                    if in_flight is not None:
-                        call, sent = in_flight
-                        in_flight = None
-                        held = len(self.held_back)
-                        try:
-                            answered = (sent, answers.Answer(source, call.result()))
-                        except AiflowError as exc:
-                            self._failed(source, sent, exc, adopted)
-                            if exc.retryable:
-                                unsent = [entry for entry, _item, _text in ready]
-                                return HANDED_OVER, unsent + payloads.unsent()
-                        else:
-                            self._hold_back_refused(source, *answered)
-                        if len(self.held_back) > held:
-                            ready = self._still_sendable(source, ready, adopted)
-                    out_of_time = ready and time.monotonic() > self.run.deadline
-                    if ready and not out_of_time:
-                        in_flight = (self._call(http, source, ready), ready)
-                    if answered:
-                        self._answered(source, *answered, adopted)
-                    if out_of_time:
-                        return OUT_OF_TIME, []
-                    ready = self._next_batch(source, payloads, size, adopted)
-        finally:
-            payloads.close()
         return FINISHED, []
 
     def _call(self, http, source, batch):
