@@ -28,7 +28,7 @@ from odoo import fields
 from ..protocol import hierarchy
 from ..protocol.errors import AiflowError
 from . import answers, queries, sources
-from .claims import LEASE_RENEWAL, Outcome, commit, renew, retry_delay
+from .claims import LEASE_RENEWAL, Outcome, commit, release, renew, retry_delay
 from .resync_payloads import Payloads
 from .states import DEAD, DONE, PENDING, RETRYING, SENDING
 
@@ -37,7 +37,7 @@ from .states import DEAD, DONE, PENDING, RETRYING, SENDING
 RUN_LOCK_KEY = 0x41494653  # "AIFS"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per record of a run: kept small
 class Entry:
     """A record a full resync sends (``Source.every``)."""
 
@@ -47,7 +47,7 @@ class Entry:
     name: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Written:
     """A record's row, written once with its outcome
     (:func:`.queries.insert_outcomes`)."""
@@ -119,6 +119,12 @@ class FullResync:
         for position, source in enumerate(resynced):
             left, adopted = self._left(source)
             outcome, unsent = self._send(source, left, adopted)
+            if outcome == FINISHED and adopted:
+                # Claimed rows of records no longer sent (deleted, or out of
+                # scope since): the queue deals with them as before.
+                self.run.settler.drain()
+                release(self.env, self.token, dict.fromkeys(adopted.values()))
+                commit(self.env)
             if outcome == HANDED_OVER:
                 self._hand_over(source, unsent, adopted)
                 for later in resynced[position + 1 :]:

@@ -204,3 +204,20 @@ class TestFullResyncRun(OrgSyncCase):
         self.deliver()
         wizard.invalidate_recordset()
         self.assertEqual(set(self.assert_one_row_each(wizard).mapped("state")), {"done"})
+
+    def test_record_deleted_during_the_resync_leaves_no_row_claimed(self):
+        staff = self.tree[-1]
+        gone = staff[0]
+        gone.name = "Leaving soon"
+        self.commit_point()
+        waiting = self.rows(gone).filtered(lambda r: r.state == "pending")
+        wizard = self.start()
+        self.assertEqual(waiting.state, "sending")  # claimed by the resync
+        gone.unlink()
+        self.deliver()
+        wizard.invalidate_recordset()
+        # Not left claimed until its lease runs out: back to the queue,
+        # which has delivered it (the record's last payload, disabled).
+        self.assertEqual(waiting.state, "done")
+        self.assertFalse(wizard.running)
+        self.assertEqual(self.sandbox.state["users"][waiting.record_key]["status"], 0)
