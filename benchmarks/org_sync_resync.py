@@ -5,8 +5,8 @@
 
 Builds the fixture once per database (ORM, about 4 minutes for 20,000
 employees here; a database that already has it is reused), then times only
-the resync: queueing every record, and delivering them to a sandbox running
-in its own process. Prints records per second, HTTP requests made, the
+the resync: starting it (the dry run confirmed), and the worker sending every
+record to a sandbox running in its own process. Prints records per second, HTTP requests made, the
 peak memory of the process that ran the resync, and CPU seconds: of that
 process, of every PostgreSQL backend on the database (the worker records
 outcomes and takes its next claim on connections of their own) and of the
@@ -162,7 +162,7 @@ def run_resync(config, db, base_url, calls_file):
             "records": wizard.total_count,
             "sent": wizard.sent_count,
             "failed": wizard.failed_count,
-            "queue_seconds": queued - start,
+            "start_seconds": queued - start,
             "deliver_seconds": end - queued,
             "seconds": end - start,
             "requests": stats.get("requests", 0),
@@ -230,7 +230,7 @@ def report(label, figures):
     print(
         f"{label}: {figures['sent']} of {figures['records']} records sent "
         f"({figures['failed']} failed) in {figures['seconds']:.2f} s "
-        f"(queue {figures['queue_seconds']:.2f} s, deliver {figures['deliver_seconds']:.2f} s) "
+        f"(start {figures['start_seconds']:.2f} s, deliver {figures['deliver_seconds']:.2f} s) "
         f"= {rate:,.0f} records/s; {figures['requests']} HTTP requests; "
         f"peak memory {figures['peak_rss_mb']:.0f} MB "
         f"(after Odoo start-up {figures['peak_rss_mb_before']:.0f} MB); "
