@@ -363,14 +363,14 @@ def insert_outcomes(cr, token, source, rows, now, uid):
                 r.res_id,
                 r.key,
                 r.name,
-                r.state,
-                r.error,
-                r.request,
-                r.response,
-                r.next_at and r.next_at.isoformat(sep=" "),
-                r.sent,
+                o.state,
+                o.error,
+                o.request,
+                o.response,
+                o.next_at and o.next_at.isoformat(sep=" "),
+                o.sent,
             )
-            for r in rows
+            for r, o in ((r, r.outcome) for r in rows)
         ],
         ensure_ascii=False,
     )

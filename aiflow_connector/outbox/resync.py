@@ -20,8 +20,8 @@ left goes to the queue, which retries it with its backoff.
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from odoo import fields
 
@@ -50,17 +50,18 @@ class Entry:
 @dataclass(frozen=True, slots=True)
 class Written:
     """A record's row, written once with its outcome
-    (:func:`.queries.insert_outcomes`)."""
+    (:func:`.queries.insert_outcomes`), or the outcome of the row the
+    resync claimed for it."""
 
     res_id: int
     key: str
     name: str
-    state: str
-    error: str = None
-    request: str = None
-    response: str = None
-    next_at: datetime = None
-    sent: bool = False
+    outcome: Outcome
+
+    @classmethod
+    def of(cls, res_id, key, name, state, *args, **kwargs):
+        """``Outcome``'s fields after ``state``; the row has no id yet."""
+        return cls(res_id, key, name, Outcome(None, state, *args, **kwargs))
 
 
 def start(env, token):
@@ -209,7 +210,7 @@ class FullResync:
             entry, item, problem, text = payloads.next()
             if item is None:
                 written.append(
-                    Written(
+                    Written.of(
                         entry.res_id, entry.key, entry.name, DONE, answers.nothing_to_send(self.env)
                     )
                 )
@@ -218,7 +219,7 @@ class FullResync:
             if problem is not None:
                 message = answers.broken_payload(self.env, problem)
                 written.append(
-                    Written(entry.res_id, key, entry.name, DEAD, message, answers.to_json(item))
+                    Written.of(entry.res_id, key, entry.name, DEAD, message, answers.to_json(item))
                 )
                 self.stats["failed"] += 1
                 self.held_back.add((source.endpoint, key))
@@ -240,7 +241,7 @@ class FullResync:
         key = source.item_key(item) or entry.key
         self.stats["waiting"] += 1
         self.held_back.add((source.endpoint, key))
-        return Written(entry.res_id, key, entry.name, PENDING, self.run.waiting_note(blocker[1]))
+        return Written.of(entry.res_id, key, entry.name, PENDING, self.run.waiting_note(blocker[1]))
 
     def _still_sendable(self, source, batch, adopted):
         """``batch`` without what now waits for a record held back."""
@@ -267,7 +268,7 @@ class FullResync:
             detail = answer.refusal(index, key)
             if detail:
                 written.append(
-                    Written(
+                    Written.of(
                         entry.res_id,
                         key,
                         entry.name,
@@ -281,7 +282,7 @@ class FullResync:
                 self.stats["failed"] += 1
             else:
                 written.append(
-                    Written(
+                    Written.of(
                         entry.res_id,
                         key,
                         entry.name,
@@ -307,7 +308,7 @@ class FullResync:
         for entry, item, text in batch:
             key = source.item_key(item) or entry.key
             written.append(
-                Written(
+                Written.of(
                     entry.res_id,
                     key,
                     entry.name,
@@ -328,7 +329,7 @@ class FullResync:
         rows, which it retries with its backoff."""
         self._write(
             source,
-            [Written(entry.res_id, entry.key, entry.name, PENDING) for entry in entries],
+            [Written.of(entry.res_id, entry.key, entry.name, PENDING) for entry in entries],
             adopted,
         )
         self.stats["waiting"] += len(entries)
@@ -340,18 +341,7 @@ class FullResync:
         new = [w for w in written if w.res_id not in adopted]
         self.run.settler.submit(
             self.token,
-            [
-                Outcome(
-                    adopted.pop(w.res_id),
-                    w.state,
-                    w.error,
-                    w.request,
-                    w.response,
-                    w.next_at,
-                    w.sent,
-                )
-                for w in settled
-            ],
+            [replace(w.outcome, row_id=adopted.pop(w.res_id)) for w in settled],
         )
         self.run.settler.submit_new(self.token, source, new)
 
