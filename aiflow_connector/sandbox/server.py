@@ -31,18 +31,17 @@ out), with the time it arrived (``receivedAt``) and was answered (``time``).
 This is a test double: the state JSON includes the OAuth tokens the sandbox
 obtained so tests can drive the refresh endpoint; secrets of the credential
 itself are never shown.
+
+This module serves the aiflow API; the control routes are in
+:mod:`.control_routes`, the SSO ones in :mod:`.sso_routes`, and a request,
+its reply and the HTTP plumbing in :mod:`.exchange`.
 """
 
 import copy
 import json
 import logging
 import random
-import secrets
 import threading
-from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 
@@ -50,167 +49,28 @@ from ..protocol import schema
 from ..protocol.signing import METHOD_SDK, SIGNATURE_HEADER, Signer, vendor_sdk_error
 from . import envelope as env
 from . import failures as fail
-from . import pages
-from .oauth_client import CALLBACK_PATH, REFRESH_PATH, LoginStates, OAuthError, OdooOAuthClient
+from .control_routes import ControlRoutes
+from .exchange import (
+    JSON_TYPE,
+    Handler,
+    HttpServer,
+    html_reply,
+    json_reply,
+    parse_json,
+    require_json_content_type,
+)
+from .oauth_client import CALLBACK_PATH, REFRESH_PATH, LoginStates, OdooOAuthClient
 from .pusher import APPROVAL_LOG_PATH, WORKFLOW_EVENT_PATH, EventPusher
+from .sso_routes import SsoRoutes
 from .state import SERVED_ENDPOINTS, SandboxState, utc_now_text
 
 _logger = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 10 * 1024 * 1024
-MAX_DOWN_SECONDS = 3600
 MAX_SLOW_SECONDS = 60
-SESSION_COOKIE = "aiflow_sandbox_session"
-JSON_TYPE = "application/json; charset=utf-8"
-HTML_TYPE = "text/html; charset=utf-8"
 RECORDED_TEXT_LIMIT = 10000
 
 
-@dataclass
-class Reply:
-    http_status: int
-    body: bytes = b""
-    content_type: str = JSON_TYPE
-    headers: list = field(default_factory=list)
-
-
-def json_reply(http_status, payload, headers=None, indent=None):
-    body = json.dumps(payload, ensure_ascii=False, indent=indent).encode("utf-8")
-    return Reply(http_status, body, JSON_TYPE, list(headers or []))
-
-
-def html_reply(http_status, body, headers=None):
-    return Reply(http_status, body, HTML_TYPE, list(headers or []))
-
-
-def redirect(location, headers=None):
-    return Reply(302, b"", HTML_TYPE, [("Location", location), *(headers or [])])
-
-
-def _reject_constant(name):
-    # Python's json accepts NaN/Infinity; aiflow's JSON parser does not.
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def parse_json(raw):
-    """Strict UTF-8 JSON; raises ValueError with a readable reason."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"body is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    if not text.strip():
-        raise ValueError("body is empty")
-    try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise ValueError(
-            f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from exc
-
-
-class Exchange:
-    """One request as the sandbox sees it."""
-
-    def __init__(self, handler, method):
-        self.received_at = utc_now_text()
-        self.method = method
-        parts = urlsplit(handler.path)
-        self.path = parts.path.rstrip("/") or "/"
-        self.query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        self.headers = handler.headers
-        self._handler = handler
-        self._body = None
-
-    def body(self):
-        if self._body is None:
-            length = self.headers.get("Content-Length")
-            try:
-                size = int(length) if length else 0
-            except ValueError:
-                size = -1
-            if size < 0 or size > MAX_BODY_BYTES:
-                raise env.ApiError(
-                    env.STATUS_INVALID,
-                    env.INVALID_PARAMETER,
-                    "Content-Length is invalid or larger than 10 MiB",
-                    http_status=413,
-                )
-            self._body = self._handler.rfile.read(size) if size else b""
-        return self._body
-
-    def cookie(self, name):
-        cookie = SimpleCookie()
-        try:
-            cookie.load(self.headers.get("Cookie") or "")
-        except Exception:  # a garbled cookie header is just no cookie
-            return None
-        morsel = cookie.get(name)
-        return morsel.value if morsel else None
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server_version = "aiflow-sandbox/1.0"
-    # One request per connection: when the sandbox goes down, nothing
-    # lingers on a kept-alive socket.
-    protocol_version = "HTTP/1.0"
-
-    def log_message(self, format, *args):
-        _logger.debug("%s - %s", self.address_string(), format % args)
-
-    def _dispatch(self, method):
-        sandbox = self.server.sandbox
-        exchange = Exchange(self, method)
-        try:
-            reply = sandbox._handle(exchange)
-            # Closing with unread request bytes makes the kernel send a reset,
-            # which can destroy the answer before the client reads it.
-            exchange.body()
-        except env.ApiError as exc:
-            reply = json_reply(exc.http_status, exc.envelope())
-        except Exception:
-            _logger.exception("sandbox failed on %s %s", method, self.path)
-            reply = json_reply(
-                500, env.failure(env.STATUS_GENERAL, "SANDBOX_BUG", "internal error")
-            )
-        self._send(reply)
-
-    def _send(self, reply):
-        try:
-            self.send_response(reply.http_status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-            for name, value in reply.headers:
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(reply.body)
-        except (BrokenPipeError, ConnectionResetError) as exc:
-            # the client gave up (e.g. its read timeout during a hang)
-            _logger.debug("client left before the answer to %s: %s", self.path, exc)
-
-    def do_GET(self):
-        self._dispatch("GET")
-
-    def do_POST(self):
-        self._dispatch("POST")
-
-    def do_PUT(self):
-        self._dispatch("PUT")
-
-    def do_DELETE(self):
-        self._dispatch("DELETE")
-
-    def do_PATCH(self):
-        self._dispatch("PATCH")
-
-
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-    # stop() must not wait for calls hanging on purpose
-    block_on_close = False
-    allow_reuse_address = True
-
-
-class SandboxServer:
+class SandboxServer(ControlRoutes, SsoRoutes):
     """aiflow's side of the spec, in memory, on a thread; see module doc."""
 
     def __init__(
@@ -305,7 +165,7 @@ class SandboxServer:
         return self
 
     def _listen(self):
-        httpd = _HttpServer((self.host, self.port), _Handler)
+        httpd = HttpServer((self.host, self.port), Handler)
         httpd.sandbox = self
         # port 0 picks a free port once; coming back reuses it
         self.port = httpd.server_address[1]
@@ -523,7 +383,7 @@ class SandboxServer:
                     http_status=403,
                     msg=env.SIGNATURE_MSG,
                 )
-            _require_json_content_type(exchange)
+            require_json_content_type(exchange)
             try:
                 payload = parse_json(raw)
             except ValueError as exc:
@@ -567,213 +427,6 @@ class SandboxServer:
         if mode == fail.MODE_HANG:
             self._failures.hang(hang_seconds)
         return reply
-
-    # ------------------------------------------------------------------
-    # control routes
-
-    def _index(self, exchange):
-        return html_reply(200, pages.index_page(self.odoo_url))
-
-    def _get_state(self, exchange):
-        # indented: people read it in a browser while the demo runs
-        return json_reply(200, self.state, indent=2)
-
-    def _post_reset(self, exchange):
-        self.reset()
-        return json_reply(200, env.success({"reset": True}))
-
-    def _control_json(self, exchange):
-        try:
-            payload = parse_json(exchange.body())
-        except ValueError as exc:
-            raise env.ApiError(
-                env.STATUS_INVALID, env.INVALID_JSON, str(exc), http_status=400
-            ) from exc
-        if not isinstance(payload, dict):
-            raise env.ApiError(
-                env.STATUS_INVALID,
-                env.INVALID_PARAMETER,
-                "body must be a JSON object",
-                http_status=400,
-            )
-        return payload
-
-    def _post_fail(self, exchange):
-        payload = self._control_json(exchange)
-        try:
-            self.fail_next(
-                payload.get("count", 1),
-                payload.get("mode", fail.MODE_HTTP503),
-                payload.get("hangSeconds"),
-            )
-        except ValueError as exc:
-            raise env.ApiError(
-                env.STATUS_INVALID, env.INVALID_PARAMETER, str(exc), http_status=400
-            ) from exc
-        return json_reply(200, env.success({"pendingFailures": self._failures.pending()}))
-
-    def _post_down(self, exchange):
-        payload = self._control_json(exchange)
-        seconds = payload.get("seconds")
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, int | float)
-            or not 0 < seconds <= MAX_DOWN_SECONDS
-        ):
-            raise env.ApiError(
-                env.STATUS_INVALID,
-                env.INVALID_PARAMETER,
-                f"seconds must be a number in (0, {MAX_DOWN_SECONDS}]",
-                http_status=400,
-            )
-        # after this answer is on its way: shutdown() waits for the serving loop
-        threading.Thread(target=self.go_down, args=(seconds,), daemon=True).start()
-        return json_reply(200, env.success({"downSeconds": seconds}))
-
-    def _post_slow(self, exchange):
-        payload = self._control_json(exchange)
-        try:
-            self.slow_down(payload.get("seconds", 0), payload.get("jitterSeconds", 0))
-        except ValueError as exc:
-            raise env.ApiError(
-                env.STATUS_INVALID, env.INVALID_PARAMETER, str(exc), http_status=400
-            ) from exc
-        with self._slow_lock:
-            seconds, jitter = self._slowness
-        return json_reply(200, env.success({"seconds": seconds, "jitterSeconds": jitter}))
-
-    def _post_push_workflow(self, exchange):
-        return self._push_reply("workflow", WORKFLOW_EVENT_PATH, exchange)
-
-    def _post_push_approval_log(self, exchange):
-        return self._push_reply("approval_log", APPROVAL_LOG_PATH, exchange)
-
-    def _push_reply(self, kind, path, exchange):
-        # the body is forwarded byte for byte, malformed or not
-        try:
-            result = self._push(kind, path, exchange.body(), exchange.query.get("secret"))
-        except requests.RequestException as exc:
-            return json_reply(
-                502,
-                env.failure(
-                    env.STATUS_GENERAL,
-                    env.UPSTREAM_UNREACHABLE,
-                    f"Odoo cannot be reached at {self.odoo_url}{path}: {type(exc).__name__}",
-                ),
-            )
-        return json_reply(200, env.success(result))
-
-    # ------------------------------------------------------------------
-    # SSO
-
-    def _login(self, exchange):
-        return redirect(self.oauth_client.authorize_url(self._login_states.issue()))
-
-    def _oauth_callback(self, exchange):
-        query = exchange.query
-        state_ok = self._login_states.consume(query.get("state"))
-        if query.get("error"):
-            return html_reply(
-                400,
-                pages.error_page(
-                    "Odoo refused the login / Odoo 拒绝登录",
-                    query["error"],
-                    query.get("error_description", ""),
-                ),
-            )
-        if not state_ok:
-            return html_reply(
-                400,
-                pages.error_page(
-                    "Login refused / 登录被拒绝",
-                    "invalid_state",
-                    "The state parameter is missing, unknown, expired or already used "
-                    "(possible CSRF). state 参数缺失、未知、过期或已使用。",
-                ),
-            )
-        if not query.get("code"):
-            return html_reply(
-                400,
-                pages.error_page(
-                    "Login refused / 登录被拒绝", "invalid_request", "code is missing"
-                ),
-            )
-        client = self.oauth_client
-        try:
-            tokens = client.exchange_code(query["code"])
-            userinfo = client.userinfo(tokens["accessToken"])
-        except OAuthError as exc:
-            return html_reply(
-                502, pages.error_page("Login failed / 登录失败", exc.error, exc.description)
-            )
-        session_id = secrets.token_urlsafe(24)
-        login = {
-            "time": utc_now_text(),
-            "userinfo": userinfo,
-            "accessToken": tokens.get("accessToken"),
-            "tokenType": tokens.get("tokenType"),
-            "expiresIn": tokens.get("expiresIn"),
-            "refreshToken": tokens.get("refreshToken"),
-        }
-        with self._sessions_lock:
-            self._sessions[session_id] = login
-        self._state.record("logins", copy.deepcopy(login))
-        cookie = f"{SESSION_COOKIE}={session_id}; Path=/; HttpOnly; SameSite=Lax"
-        return redirect("/sandbox/whoami", headers=[("Set-Cookie", cookie)])
-
-    def _whoami(self, exchange):
-        session_id = exchange.cookie(SESSION_COOKIE)
-        with self._sessions_lock:
-            login = self._sessions.get(session_id) if session_id else None
-            userinfo = copy.deepcopy(login["userinfo"]) if login else None
-        return html_reply(200 if userinfo else 401, pages.whoami_page(userinfo))
-
-    def _oauth_refresh(self, exchange):
-        _require_json_content_type(exchange)
-        try:
-            payload = parse_json(exchange.body())
-        except ValueError as exc:
-            raise env.invalid(env.INVALID_JSON, str(exc)) from exc
-        refresh_token = payload.get("refreshToken") if isinstance(payload, dict) else None
-        if not isinstance(refresh_token, str) or not refresh_token:
-            raise env.invalid(env.INVALID_PARAMETER, "refreshToken: required, a non-empty string")
-        try:
-            tokens = self.oauth_client.refresh(refresh_token)
-        except OAuthError as exc:
-            status = (
-                env.STATUS_GENERAL
-                if exc.error in ("temporarily_unavailable", "invalid_response")
-                else env.STATUS_INVALID
-            )
-            return json_reply(200, env.failure(status, exc.error, exc.description))
-        data = {
-            "accessToken": tokens["accessToken"],
-            # Odoo may keep the refresh token instead of rotating it
-            "refreshToken": tokens.get("refreshToken") or refresh_token,
-            "expiresIn": tokens.get("expiresIn"),
-        }
-        with self._sessions_lock:
-            for login in self._sessions.values():
-                if login.get("refreshToken") == refresh_token:
-                    login.update(accessToken=data["accessToken"], refreshToken=data["refreshToken"])
-        return json_reply(200, env.success(data))
-
-
-def _require_json_content_type(exchange):
-    content_type = exchange.headers.get("Content-Type") or ""
-    media, _, params = content_type.partition(";")
-    charset = ""
-    for param in params.split(";"):
-        key, _, value = param.strip().partition("=")
-        if key.lower() == "charset":
-            charset = value.strip().strip('"').lower()
-    if media.strip().lower() != "application/json" or charset not in ("", "utf-8", "utf8"):
-        raise env.ApiError(
-            env.STATUS_INVALID,
-            env.UNSUPPORTED_MEDIA_TYPE,
-            f"Content-Type must be application/json (UTF-8), got {content_type or 'none'!r}",
-            http_status=415,
-        )
 
 
 def _recordable(body):
