@@ -22,7 +22,6 @@ import logging
 
 import psycopg2
 from psycopg2 import errors as pg_errors
-from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -63,51 +62,6 @@ LOCK_NAMESPACE = 0x41494657  # 'AIFW'
 def _advisory(function, business_key):
     """SQL calling the advisory-lock ``function`` on a businessKey's lock."""
     return SQL("%s(%s, hashtext(%s))", SQL(function), LOCK_NAMESPACE, business_key)
-
-
-SHOWN_BODY = 200_000
-
-
-def _pretty(text):
-    """JSON indented for reading; anything else as received."""
-    try:
-        return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
-    except (ValueError, RecursionError):
-        return text
-
-
-def stored_body(raw):
-    """(the text kept as the body, whether it is exactly ``raw``). A body
-    that is not UTF-8 or holds NUL is kept readable with escapes (its
-    exact bytes are kept beside it)."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if text is not None and "\x00" not in text:
-        return text, True
-    return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00"), False
-
-
-def _outside_transaction(cr, query, params=None):
-    """Run one statement in a transaction of its own that PostgreSQL begins
-    and ends (autocommit, as Odoo's database service does): one round trip,
-    no transaction left open, and the next statement begins a new one.
-    Returns the rows it answered."""
-    if cr._cnx.info.transaction_status != TRANSACTION_STATUS_IDLE:
-        # a test's cursor, inside the test's transaction: the statement,
-        # then the end of what this cursor began (its savepoint), kept as
-        # autocommit would keep it
-        cr.execute(query, params, log_exceptions=False)
-        rows = cr.fetchall() if cr.description else []
-        cr.commit()
-        return rows
-    cr._cnx.autocommit = True
-    try:
-        cr.execute(query, params, log_exceptions=False)
-        return cr.fetchall() if cr.description else []
-    finally:
-        cr._cnx.autocommit = False
 
 
 class InboundEventError(Exception):
@@ -188,7 +142,7 @@ class AiflowInboundEvent(models.Model):
     @api.depends("raw_body")
     def _compute_body_pretty(self):
         for event in self:
-            event.body_pretty = _pretty(event.raw_body or "")[:SHOWN_BODY]
+            event.body_pretty = webhook.pretty_body(event.raw_body or "")[: webhook.SHOWN_BODY]
 
     # ------------------------------------------------------------------
     # receiving (called by the controller, on the request's cursor)
@@ -221,7 +175,9 @@ class AiflowInboundEvent(models.Model):
             # a duplicate's session lock, taken outside any transaction: the
             # one that applies begins once it is held, its snapshot taken
             # under it
-            _outside_transaction(cr, SQL("SELECT %s", _advisory("pg_advisory_lock", business_key)))
+            sql_rows.outside_transaction(
+                cr, SQL("SELECT %s", _advisory("pg_advisory_lock", business_key))
+            )
         return self._aiflow_process_locked(
             cr, original_id or event_id, business_key, payload, delivery_id=original_id and event_id
         )
@@ -245,13 +201,13 @@ class AiflowInboundEvent(models.Model):
         """Each statement commits on its own (autocommit): the row is kept
         once the statement returns, in one round trip."""
         if not key:
-            ((event_id,),) = _outside_transaction(cr, self._aiflow_insert_sql(vals))
+            ((event_id,),) = sql_rows.outside_transaction(cr, self._aiflow_insert_sql(vals))
             return event_id, None
         # a new event also takes its businessKey's lock in the statement that
         # stores it (a row that points to no other holds no lock that the
         # lock's holder could wait for); its row is committed once the lock
         # is held, before anything is applied
-        rows = _outside_transaction(
+        rows = sql_rows.outside_transaction(
             cr,
             SQL(
                 "WITH stored AS (%s) SELECT id, %s FROM stored",
@@ -263,10 +219,10 @@ class AiflowInboundEvent(models.Model):
             return rows[0][0], None
         # the original is committed and visible to a new statement (else
         # the insert raised a serialization failure: retried)
-        ((original_id,),) = _outside_transaction(
+        ((original_id,),) = sql_rows.outside_transaction(
             cr, "SELECT id FROM aiflow_inbound_event WHERE idempotency_key = %s", (key,)
         )
-        ((event_id,),) = _outside_transaction(
+        ((event_id,),) = sql_rows.outside_transaction(
             cr,
             self._aiflow_insert_sql({**vals, "state": "duplicate", "duplicate_of_id": original_id}),
         )
@@ -286,7 +242,7 @@ class AiflowInboundEvent(models.Model):
     @api.model
     def _aiflow_stored_values(self, kind, raw, verdict):
         payload = verdict.payload if isinstance(verdict.payload, dict) else {}
-        body, exact = stored_body(raw)
+        body, exact = webhook.stored_body(raw)
         vals = {
             "kind": kind,
             "raw_body": body,
@@ -351,7 +307,7 @@ class AiflowInboundEvent(models.Model):
         finally:
             if held:
                 cr.rollback()
-                _outside_transaction(
+                sql_rows.outside_transaction(
                     cr, SQL("SELECT %s", _advisory("pg_advisory_unlock", business_key))
                 )
 

@@ -279,3 +279,28 @@ def flow_code_of(payload, known_codes):
     business_key = payload.get("businessKey") or ""
     matches = [code for code in known_codes if code and business_key.startswith(code + "-")]
     return max(matches, key=len) if matches else None
+
+
+# A received body is shown up to this many characters.
+SHOWN_BODY = 200_000
+
+
+def pretty_body(text):
+    """JSON indented for reading; anything else as received."""
+    try:
+        return json.dumps(json.loads(text), ensure_ascii=False, indent=2)
+    except (ValueError, RecursionError):
+        return text
+
+
+def stored_body(raw):
+    """(the text kept as the body, whether it is exactly ``raw``). A body
+    that is not UTF-8 or holds NUL is kept readable with escapes (its
+    exact bytes are kept beside it)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and "\x00" not in text:
+        return text, True
+    return raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00"), False
