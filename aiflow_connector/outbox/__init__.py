@@ -7,5 +7,10 @@
 ``delivery``  one run of the worker over what is due;
 ``claims``    a claimed row and its outcome: claim, settle, release, retry delay;
 ``group``     claimed rows of one source: payloads, order, batches, outcomes;
+``settler``   outcomes recorded on a thread and a connection of their own;
+``prefetch``  the next claim, taken and built beside the sending;
+``answers``   what becomes of each record of a call, in its row's words;
+``resync``    a full resync: records sent straight, one row each, written once;
+``resync_payloads``  a resync's payloads, built in sending order a chunk at a time;
 ``wakeup``    the cron trigger and the NOTIFY that wakes the cron workers.
 """
