@@ -25,7 +25,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, ormcache
+from odoo.tools import SQL
 
 from .. import sql_rows
 from ..protocol import webhook
@@ -358,29 +358,12 @@ class AiflowInboundEvent(models.Model):
     # ------------------------------------------------------------------
     # applying
 
-    @api.model
-    @ormcache()
-    def _aiflow_apply_as(self):
-        """(the admin's language, the superuser's company id), read once:
-        Odoo clears its caches when a user's language or company changes,
-        as it does for the context of every session. Through the ORM they
-        would read whole user, partner and company rows per event."""
-        admin_id = self.env["ir.model.data"]._xmlid_to_res_id(
-            "base.user_admin", raise_if_not_found=False
-        )
-        self.env.cr.execute(
-            "SELECT (SELECT p.lang FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
-            " WHERE u.id = %s), (SELECT company_id FROM res_users WHERE id = %s)",
-            (admin_id or None, SUPERUSER_ID),
-        )
-        return self.env.cr.fetchone()
-
     def _aiflow_apply_env(self):
         """Superuser, speaking the admin's language (messages are for them),
         in the superuser's company, named in the context as ``env.company``
         would find it, without reading the superuser's whole row (a
         console re-run keeps the companies its user chose)."""
-        lang, company_id = self._aiflow_apply_as()
+        lang, company_id = self.env["res.users"]._aiflow_admin_lang_company()
         context = {**self.env.context, "lang": lang or "en_US"}
         if company_id:
             context.setdefault("allowed_company_ids", [company_id])

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, models
+from odoo import SUPERUSER_ID, api, models
+from odoo.tools import ormcache
 
 from ..protocol import person_phone
 
@@ -19,6 +20,25 @@ class ResUsers(models.Model):
             # aiflow's userName is the login of the employee's user.
             self.sudo().with_context(active_test=False).employee_ids._aiflow_changed()
         return res
+
+    @api.model
+    @ormcache()
+    def _aiflow_admin_lang_company(self):
+        """(the admin's language, the superuser's company id), read once:
+        Odoo clears its caches when a user's language or company changes,
+        as it does for the context of every session. Messages the connector
+        writes where no user is (webhooks, the sync worker) are for the
+        admin; through the ORM these would read whole user, partner and
+        company rows each time."""
+        admin_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            "base.user_admin", raise_if_not_found=False
+        )
+        self.env.cr.execute(
+            "SELECT (SELECT p.lang FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
+            " WHERE u.id = %s), (SELECT company_id FROM res_users WHERE id = %s)",
+            (admin_id or None, SUPERUSER_ID),
+        )
+        return self.env.cr.fetchone()
 
     @api.model
     def _aiflow_users_of_codes(self, codes):

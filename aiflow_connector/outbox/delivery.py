@@ -44,6 +44,11 @@ class Run:
         self.env = env
         self.settings = settings
         self.client = client
+        # The notes and errors kept on the rows are for the admin, in their
+        # language; payloads are built in the worker's own (a department's
+        # name), as before.
+        lang, _company = env["res.users"]._aiflow_admin_lang_company()
+        self.words = env(context={**env.context, "lang": lang or env.lang or "en_US"})
         self.deadline = time.monotonic() + time_budget
         self.stats = defaultdict(int)
         self.claimed = None
@@ -172,7 +177,7 @@ class Run:
             Outcome(
                 row.id,
                 DEAD,
-                self.env._(
+                self.words._(
                     "No source is declared for %(endpoint)s rows of %(model)s: "
                     "nothing knows how to send it.",
                     endpoint=row.endpoint,
@@ -185,4 +190,4 @@ class Run:
         self.settler.submit(token, outcomes)
 
     def waiting_note(self, key):
-        return self.env._("Waiting for %(key)s to reach aiflow first.", key=key)
+        return self.words._("Waiting for %(key)s to reach aiflow first.", key=key)

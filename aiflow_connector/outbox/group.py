@@ -58,7 +58,7 @@ class Group:
         self.run.settler.drain()
         self.build_items()
         outcomes, entries, broken = [], [], []
-        nothing_note = answers.nothing_to_send(self.env)
+        nothing_note = answers.nothing_to_send(self.run.words)
         for row in self.rows:
             item = self.items[row.id]
             if item is None:
@@ -66,7 +66,7 @@ class Group:
                 continue
             exc = self.problems[row.id] if row.id in self.problems else item_problem(source, item)
             if exc is not None:
-                message = answers.broken_payload(self.env, exc)
+                message = answers.broken_payload(self.run.words, exc)
                 outcomes.append(Outcome(row.id, DEAD, message, to_json(item)))
                 self.stats["failed"] += 1
                 broken.append(row.id)
@@ -259,7 +259,7 @@ class Group:
             detail = answer.refusal(index, key)
             request = texts[index] if texts else to_json(item)
             if detail:
-                message = refusal_message(self.env, detail)
+                message = refusal_message(self.run.words, detail)
                 response = answer.refusal_response(detail)
                 self.failed_keys.add((self.source.endpoint, key))
                 outcomes.extend(
@@ -285,7 +285,7 @@ class Group:
                 self.source.on_success(self.env, self.res_ids[row_ids[0]], item, data)
         except Exception as exc:
             _logger.exception("aiflow outbox: storing aiflow's answer failed")
-            return self.env._(
+            return self.run.words._(
                 "aiflow accepted the record, but storing its answer in Odoo failed: %(error)s",
                 error=str(exc),
             )
@@ -294,7 +294,7 @@ class Group:
     def record_error(self, exc, row_ids):
         """The whole call failed: retry later, or dead-letter."""
         now = fields.Datetime.now()
-        message = self.env["aiflow.connection"]._aiflow_error_message(exc)
+        message = self.run.words["aiflow.connection"]._aiflow_error_message(exc)
         response_text = error_response(exc)
         attempts = {row.id: row.attempts or 0 for row in self.rows}
         max_attempts = self.run.settings.sync_max_attempts

@@ -211,13 +211,17 @@ class FullResync:
             if item is None:
                 written.append(
                     Written.of(
-                        entry.res_id, entry.key, entry.name, DONE, answers.nothing_to_send(self.env)
+                        entry.res_id,
+                        entry.key,
+                        entry.name,
+                        DONE,
+                        answers.nothing_to_send(self.run.words),
                     )
                 )
                 continue
             key = source.item_key(item) or entry.key
             if problem is not None:
-                message = answers.broken_payload(self.env, problem)
+                message = answers.broken_payload(self.run.words, problem)
                 written.append(
                     Written.of(entry.res_id, key, entry.name, DEAD, message, answers.to_json(item))
                 )
@@ -273,7 +277,7 @@ class FullResync:
                         key,
                         entry.name,
                         DEAD,
-                        answers.refusal_message(self.env, detail),
+                        answers.refusal_message(self.run.words, detail),
                         text,
                         answer.refusal_response(detail),
                         sent=True,
@@ -300,7 +304,7 @@ class FullResync:
     def _failed(self, source, batch, exc, adopted):
         """The whole call failed: its records retry later through the queue,
         or are dead when retrying cannot help."""
-        message = self.env["aiflow.connection"]._aiflow_error_message(exc)
+        message = self.run.words["aiflow.connection"]._aiflow_error_message(exc)
         response = answers.error_response(exc)
         retry = exc.retryable and self.settings.sync_max_attempts > 1
         next_at = fields.Datetime.now() + timedelta(seconds=retry_delay(1)) if retry else None

@@ -13,7 +13,7 @@ from odoo.tests import tagged
 
 from odoo.addons.aiflow_connector.outbox import claims, delivery, queries, wakeup
 
-from .common import DEPT_PATH, PREFIX, USER_PATH, OrgSyncCase
+from .common import CJK, DEPT_PATH, PREFIX, USER_PATH, OrgSyncCase, closed_port
 
 
 class SaveFailed(Exception):
@@ -117,6 +117,34 @@ class TestOutbox(OrgSyncCase):
         self.assertEqual(child_row.state, "done")
         self.assertEqual(member_row.state, "done")
         self.assertEqual(self.aiflow_user(member)["deptId"], child.aiflow_code)
+
+    def test_notes_and_errors_in_the_admin_language(self):
+        # Written where no user is (the worker): for the admin, in their
+        # language; the payloads keep the worker's own.
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"].search(
+            [("name", "=", "aiflow_connector")]
+        )._update_translations(["zh_CN"], overwrite=True)
+        self.env.ref("base.user_admin").lang = "zh_CN"
+        parent = self.Dept.create({"name": "Known parent"})
+        self.deliver()
+        self.sandbox.reset()  # aiflow forgets the parent
+        child = self.Dept.create({"name": "Orphan", "parent_id": parent.id})
+        member = self.Emp.create({"name": "In orphan", "department_id": child.id})
+        self.deliver()
+        self.assertTrue(
+            self.rows(child).last_error.startswith("aiflow 拒绝了该记录：PARENT_NOT_FOUND")
+        )
+        self.assertEqual(
+            self.rows(member).last_error, f"等待 {child.aiflow_code} 先同步到 aiflow。"
+        )
+        self.assertEqual(self.sent_items(DEPT_PATH)[-1]["deptName"], "Orphan")
+        # aiflow unreachable: the error too
+        self._configure(base_url=f"http://127.0.0.1:{closed_port()}")
+        self.Dept.create({"name": "Unreachable"})
+        self.deliver()
+        retrying = self.Outbox.search([("state", "=", "retrying")], limit=1)
+        self.assertRegex(retrying.last_error, CJK)
 
     def test_sync_disabled_rows_wait(self):
         params = self.env["ir.config_parameter"].sudo()
