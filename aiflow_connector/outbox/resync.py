@@ -170,14 +170,14 @@ class FullResync:
                     in_flight = None
                     held = len(self.held_back)
                     try:
-                        answered = (sent, answers.Answer(source, call.result()))
+                        answer = answers.Answer(source, call.result())
                     except AiflowError as exc:
                         self._failed(source, sent, exc, adopted)
                         if exc.retryable:
                             unsent = [entry for entry, _item, _text in ready]
                             return HANDED_OVER, unsent + payloads.unsent()
                     else:
-                        self._hold_back_refused(source, *answered)
+                        answered = (sent, answer, self._hold_back_refused(source, sent, answer))
                     if len(self.held_back) > held:
                         ready = self._still_sendable(source, ready, adopted)
                 out_of_time = ready and time.monotonic() > self.run.deadline
@@ -260,16 +260,20 @@ class FullResync:
         return kept
 
     def _hold_back_refused(self, source, batch, answer):
+        """[(aiflow id, aiflow's failDetail or None)] for ``batch``; the
+        refused records are held back at once, before the next batch goes."""
+        refusals = []
         for index, (entry, item, _text) in enumerate(batch):
             key = source.item_key(item) or entry.key
-            if answer.refusal(index, key):
-                self.held_back.add((source.endpoint, key))
-
-    def _answered(self, source, batch, answer, adopted):
-        written = []
-        for index, (entry, item, text) in enumerate(batch):
-            key = source.item_key(item) or entry.key
             detail = answer.refusal(index, key)
+            if detail:
+                self.held_back.add((source.endpoint, key))
+            refusals.append((key, detail))
+        return refusals
+
+    def _answered(self, source, batch, answer, refusals, adopted):
+        written = []
+        for (entry, _item, text), (key, detail) in zip(batch, refusals, strict=True):
             if detail:
                 written.append(
                     Written.of(
@@ -364,12 +368,16 @@ def deliver_running(run):
     it is left to it."""
     env = run.env
     cr = env.cr
+    running = env["aiflow.resync.run"].search([("state", "=", "running")], order="id")
+    if not running:
+        return False  # the common case: no lock taken
     cr.execute("SELECT pg_try_advisory_lock(%s)", (RUN_LOCK_KEY,))
     if not cr.fetchone()[0]:
         return False
     try:
-        Runs = env["aiflow.resync.run"]
-        for resync in Runs.search([("state", "=", "running")], order="id"):
+        # A run another worker finished meanwhile has nothing left: it is
+        # only marked sent again.
+        for resync in running:
             outcome = FullResync(run, resync.resync_token).deliver()
             if outcome == OUT_OF_TIME:
                 return True

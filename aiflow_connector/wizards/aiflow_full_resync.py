@@ -111,9 +111,10 @@ class AiflowFullResync(models.TransientModel):
         for wizard in self:
             counts, total, running = {}, 0, False
             if wizard.resync_token:
+                run = self._run_of(wizard.resync_token)
                 counts = queries.resync_counts(self.env.cr, wizard.resync_token)
-                total = self._run_of(wizard.resync_token).total_count
-                running = self._is_running(wizard.resync_token)
+                total = run.total_count
+                running = self._is_running(wizard.resync_token, run)
             sent = counts.get(states.DONE, 0)
             failed = counts.get(states.DEAD, 0)
             skipped = counts.get("skipped", 0)
@@ -179,10 +180,12 @@ class AiflowFullResync(models.TransientModel):
         return self.env["aiflow.resync.run"].sudo().search([("resync_token", "=", token)])
 
     @api.model
-    def _is_running(self, token):
-        """The worker still sends its records, or the queue still holds
-        some of its rows (aiflow refused a parent, or could not be reached)."""
-        return self._run_of(token).state == "running" or queries.resync_running(self.env.cr, token)
+    def _is_running(self, token, run=None):
+        """The worker still sends its records (``run``: the token's run, when
+        read already), or the queue still holds some of its rows (aiflow
+        refused a parent, or could not be reached)."""
+        run = self._run_of(token) if run is None else run
+        return run.state == "running" or queries.resync_running(self.env.cr, token)
 
     def action_confirm(self):
         self.ensure_one()

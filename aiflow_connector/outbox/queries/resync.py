@@ -5,7 +5,7 @@ import json
 
 from odoo.tools import SQL
 
-from ..states import DEAD, DONE, PENDING, RETRYING, RUNNING, SENDING, WAITING
+from ..states import DEAD, DONE, RUNNING, SENDING, WAITING
 
 
 def resync_counts(cr, token):
@@ -90,7 +90,7 @@ def resync_held_back(cr, token):
              WHERE resync_token = %s AND state IN %s AND record_key IS NOT NULL
             """,
             token,
-            (DEAD, PENDING, RETRYING),
+            WAITING,
         )
     )
     return set(cr.fetchall())
