@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import models
+from odoo import api, models
 from odoo.tools import SQL
 
 from ..outbox import sources
@@ -13,34 +13,32 @@ class HrDepartment(models.Model):
     _aiflow_code_sequence = "aiflow_connector.department_code"
     _aiflow_endpoint = org_payloads.DEPARTMENT_SYNC
     _aiflow_sync_fields = ("name", "parent_id", "active", "aiflow_code", "company_id")
-    _aiflow_name_column = "complete_name"
 
-    def _aiflow_sync_values(self, in_scope_only=False):
-        # One query for thousands of records (a full resync); the name in the
-        # language of the user running the sync (the cron's: an admin's). The
-        # parent is looked up by its key, at a cost that follows the records
-        # asked for, not the size of the table.
-        self.flush_model(["aiflow_code", "name", "parent_id", "active", "company_id"])
-        lang = self.env.lang or self.env.user.lang or "en_US"
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT d.id, d.aiflow_code,
-                       COALESCE(d.name->>%(lang)s, d.name->>'en_US'),
-                       (SELECT p.aiflow_code FROM hr_department p WHERE p.id = d.parent_id),
-                       d.active
-                  FROM hr_department d
-                 WHERE d.id = ANY(%(ids)s) AND %(scope)s
-                """,
-                lang=lang,
-                ids=list(self.ids),
-                scope=self._aiflow_scope_sql("d") if in_scope_only else SQL("TRUE"),
-            )
+    def _aiflow_flush_sync_fields(self):
+        self.flush_model(
+            ["aiflow_code", "name", "parent_id", "active", "company_id", "complete_name"]
         )
-        return {
-            row_id: {"code": code, "name": name, "parent_code": parent_code, "active": active}
-            for row_id, code, name, parent_code, active in self.env.cr.fetchall()
-        }
+
+    @api.model
+    def _aiflow_rows_sql(self, condition):
+        # The name in the language of the user running the sync (the cron's:
+        # an admin's); a resync's row shows the full path.
+        return SQL(
+            """
+            SELECT r.id, r.parent_id, r.aiflow_code, r.complete_name,
+                   COALESCE(r.name->>%(lang)s, r.name->>'en_US'), p.aiflow_code, r.active
+              FROM hr_department r
+              LEFT JOIN hr_department p ON p.id = r.parent_id
+             WHERE %(condition)s
+            """,
+            lang=self.env.lang or self.env.user.lang or "en_US",
+            condition=condition,
+        )
+
+    @api.model
+    def _aiflow_values(self, row):
+        _id, _parent, code, _path, name, parent_code, active = row
+        return {"code": code, "name": name, "parent_code": parent_code, "active": active}
 
     def _aiflow_item(self, values):
         if not values.get("code"):

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import models
+from odoo import api, models
 from odoo.tools import SQL
 
 from ..outbox import sources
@@ -26,52 +26,48 @@ class HrEmployee(models.Model):
         "company_id",
     )
 
-    def _aiflow_sync_values(self, in_scope_only=False):
-        # One query for thousands of records (a full resync). A manager aiflow
-        # cannot know (no department, another company) is left out rather
-        # than named and refused. Each linked row is looked up by its key:
-        # the cost follows the records asked for, not the size of the tables.
+    def _aiflow_flush_sync_fields(self):
         self.flush_model(list(self._aiflow_sync_fields))
         self.env["hr.department"].flush_model(["aiflow_code"])
         self.env["res.users"].flush_model(["login"])
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT e.id, e.aiflow_code,
-                       (SELECT u.login FROM res_users u WHERE u.id = e.user_id),
-                       e.name, e.work_email, e.mobile_phone, e.work_phone,
-                       (SELECT d.aiflow_code FROM hr_department d WHERE d.id = e.department_id),
-                       e.employee_type,
-                       (SELECT m.aiflow_code FROM hr_employee m
-                         WHERE m.id = e.parent_id AND m.department_id IS NOT NULL
-                           AND %(manager_scope)s),
-                       e.active
-                  FROM hr_employee e
-                 WHERE e.id = ANY(%(ids)s) AND %(scope)s
-                """,
-                ids=list(self.ids),
-                scope=self._aiflow_scope_sql("e") if in_scope_only else SQL("TRUE"),
-                manager_scope=self._aiflow_scope_sql("m"),
-            )
+
+    @api.model
+    def _aiflow_rows_sql(self, condition):
+        # A manager aiflow cannot know (no department, another company) is
+        # left out rather than named and refused. Joined: a few ids are
+        # looked up by key, a whole company hashed at once.
+        return SQL(
+            """
+            SELECT r.id, r.parent_id, r.aiflow_code, r.name,
+                   u.login, r.work_email, r.mobile_phone, r.work_phone,
+                   d.aiflow_code, r.employee_type, m.aiflow_code, r.active
+              FROM hr_employee r
+              LEFT JOIN res_users u ON u.id = r.user_id
+              LEFT JOIN hr_department d ON d.id = r.department_id
+              LEFT JOIN hr_employee m
+                     ON m.id = r.parent_id AND m.department_id IS NOT NULL
+                    AND %(manager_scope)s
+             WHERE %(condition)s
+            """,
+            condition=condition,
+            manager_scope=self._aiflow_scope_sql("m"),
         )
-        names = (
-            "code",
-            "login",
-            "name",
-            "email",
-            "mobile_phone",
-            "work_phone",
-            "dept_code",
-            "employee_type",
-            "manager_code",
-            "active",
-        )
-        values = {row[0]: dict(zip(names, row[1:], strict=True)) for row in self.env.cr.fetchall()}
-        for record_values in values.values():
-            record_values["mobile"] = person_phone.employee_phone(
-                record_values.pop("mobile_phone"), record_values.pop("work_phone")
-            )
-        return values
+
+    @api.model
+    def _aiflow_values(self, row):
+        (_id, _parent, code, name, login, email, mobile, work_phone) = row[:8]
+        dept_code, employee_type, manager_code, active = row[8:]
+        return {
+            "code": code,
+            "login": login,
+            "name": name,
+            "email": email,
+            "mobile": person_phone.employee_phone(mobile, work_phone),
+            "dept_code": dept_code,
+            "employee_type": employee_type,
+            "manager_code": manager_code,
+            "active": active,
+        }
 
     def _aiflow_item(self, values):
         # aiflow requires a department: an employee without one is not sent.

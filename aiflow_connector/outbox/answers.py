@@ -33,6 +33,10 @@ class Answer:
             self.summary = data
         self.summary_text = to_json(self.summary)
 
+    @property
+    def refused_any(self):
+        return bool(self._by_index or self._by_id)
+
     def refusal(self, index, key):
         """aiflow's failDetail for the record at ``index`` of the call (aiflow
         id ``key``), or None when it accepted it."""

@@ -8,6 +8,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
@@ -56,8 +57,7 @@ class ClaimedRow:
         return sources.get(self.endpoint, self.res_model)
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):  # one per row sent: a tuple, cheap to make
     """What became of a claimed row."""
 
     row_id: int

@@ -15,6 +15,8 @@ object, such as a third-party flow) follows from the endpoint's schema.
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from odoo.tools import SQL
+
 from ..protocol.client import encode_list_body
 from ..protocol.schema import ENDPOINTS
 
@@ -52,9 +54,17 @@ class Source:
         called with aiflow's answer once it accepted a record (e.g. to
         store a flow version on the Odoo record).
     ``every(env)``
-        what a full resync sends of this source: [(res_id, parent res_id or
-        None, aiflow id, display name)] of every record in scope (see
-        :mod:`.resync`); None for a source a full resync leaves alone.
+        what a full resync sends of this source: a row for every record in
+        scope, starting with (res_id, parent res_id or None, aiflow id,
+        display name) (see :mod:`.resync`); None for a source a full resync
+        leaves alone.
+    ``every_ids(env)``
+        an SQL query of the ids ``every`` gives, for the start of a full
+        resync (which counts and claims, reading no rows); by default the
+        ids of ``every``.
+    ``build_every(env, rows, settings)``
+        as ``build``, for rows ``every`` gave, from what they hold (no query
+        per batch); by default ``build`` on their ids.
     """
 
     endpoint: str
@@ -70,6 +80,8 @@ class Source:
     supersedes: bool = True
     on_success: Callable = None
     every: Callable = None
+    every_ids: Callable = None
+    build_every: Callable = None
 
     @property
     def batched(self):
@@ -96,6 +108,18 @@ class Source:
             return self.key(item)
         name = ENDPOINTS[self.endpoint].item_key
         return item.get(name) if name else None
+
+    def ids_query(self, env):
+        """SQL of the ids of :attr:`every` (see ``every_ids``)."""
+        if self.every_ids is not None:
+            return self.every_ids(env)
+        return SQL("SELECT unnest(%s::int[])", [row[0] for row in self.every(env)])
+
+    def build_rows(self, env, rows, settings):
+        """res_id -> item for rows of :attr:`every`."""
+        if self.build_every is not None:
+            return self.build_every(env, rows, settings)
+        return self.build(env, [row[0] for row in rows], settings)
 
     def depends_on(self, item):
         return list(self.dependencies(item)) if self.dependencies else []

@@ -89,6 +89,11 @@ CONTENT_TYPE = "application/json; charset=utf-8"
 USER_AGENT = "aiflow-connector (Odoo)"
 
 
+# Made once: json.dumps with options builds an encoder per call (a third of
+# the time for an item of user sync).
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def encode_json(value):
     """``value`` as compact JSON text, as it goes in a request body.
 
@@ -96,7 +101,7 @@ def encode_json(value):
     of sending something aiflow cannot parse.
     """
     try:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return _COMPACT.encode(value)
     except (TypeError, ValueError) as exc:
         raise PayloadError("(body)", f"not JSON-serialisable: {exc}") from None
 

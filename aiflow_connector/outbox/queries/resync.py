@@ -36,19 +36,24 @@ def resync_running(cr, token):
     return bool(cr.fetchone())
 
 
-def adopt_waiting_rows(cr, token, endpoint, res_model, res_ids, now):
-    """The live rows waiting for ``res_ids`` are claimed by the full resync
-    ``token``, which settles them when it sends their records (a dead one
-    starts over); returns their count."""
+def adopt_waiting_rows(cr, token, endpoint, res_model, ids_query, now):
+    """The live rows waiting for the records ``ids_query`` selects are
+    claimed by the full resync ``token``, which settles them when it sends
+    their records (a dead one starts over); returns how many records the
+    query selects."""
     cr.execute(
         SQL(
             """
-            UPDATE aiflow_outbox
-               SET state = %(sending)s, claim_token = %(token)s, claimed_at = %(now)s,
-                   resync_token = %(token)s, write_date = %(now)s,
-                   attempts = CASE WHEN state = %(dead)s THEN 0 ELSE attempts END
-             WHERE endpoint = %(endpoint)s AND res_model = %(model)s AND mode = 'live'
-               AND res_id = ANY(%(ids)s) AND state IN %(waiting)s
+            WITH records AS (%(ids)s),
+                 adopted AS (
+                    UPDATE aiflow_outbox
+                       SET state = %(sending)s, claim_token = %(token)s, claimed_at = %(now)s,
+                           resync_token = %(token)s, write_date = %(now)s,
+                           attempts = CASE WHEN state = %(dead)s THEN 0 ELSE attempts END
+                     WHERE endpoint = %(endpoint)s AND res_model = %(model)s AND mode = 'live'
+                       AND res_id IN (SELECT * FROM records) AND state IN %(waiting)s
+                 RETURNING 1)
+            SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM adopted)
             """,
             sending=SENDING,
             dead=DEAD,
@@ -57,10 +62,10 @@ def adopt_waiting_rows(cr, token, endpoint, res_model, res_ids, now):
             now=now,
             endpoint=endpoint,
             model=res_model,
-            ids=list(res_ids),
+            ids=ids_query,
         )
     )
-    return cr.rowcount
+    return cr.fetchone()[0]
 
 
 def resync_rows(cr, token, endpoint, res_model):
