@@ -19,6 +19,7 @@ left goes to the queue, which retries it with its backoff.
 """
 
 import gc
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -205,15 +206,32 @@ class FullResync:
         return FINISHED, []
 
     def _call(self, http, source, batch):
+        """The call of ``batch`` on the helper thread; returns once its
+        request is on the wire (or the call ended)."""
         self._keep_claim()
         self.stats["requests"] += 1
-        return http.submit(
-            self.run.client.call,
-            source.endpoint,
-            source.wrap(ready.item for ready in batch),
-            check=False,  # each item was checked on its own when built
-            encoded=source.encode([ready.text for ready in batch]),
-        )
+        sent = threading.Event()
+        body = source.wrap(ready.item for ready in batch)
+        encoded = source.encode([ready.text for ready in batch])
+
+        def call():
+            try:
+                return self.run.client.call(
+                    source.endpoint,
+                    body,
+                    check=False,  # each item was checked on its own when built
+                    encoded=encoded,
+                    on_sent=sent.set,
+                )
+            finally:
+                sent.set()
+
+        call = http.submit(call)
+        # Built while aiflow works on this call, the next batch would hold
+        # Python's lock the request needs to go out: measured, the call
+        # then started only once the batch was built, one after the other.
+        sent.wait()
+        return call
 
     def _next_batch(self, source, payloads, size, adopted):
         """Up to ``size`` :class:`Ready` records to send; the records that

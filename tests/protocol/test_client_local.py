@@ -141,6 +141,35 @@ def test_a_body_from_its_items_texts_is_the_same_bytes(server, client):
     assert SIGNER.verify(request["body"], request["headers"]["A-Signature"])
 
 
+def test_on_sent_is_told_once_the_body_is_on_the_wire(server, client):
+    """A caller sending from a helper thread is told when its request has
+    gone (a full resync then builds the next batch while aiflow answers):
+    the same bytes go, with their length (not chunked), and the answer is
+    read after."""
+    payload = sample("user_sync")
+    payload["users"] = [dict(payload["users"][0], userId=f"U{n}") for n in range(400)]
+    body = encode_body(payload)  # several of http.client's 8 KB blocks
+    told = []
+    server.reply(delay=0.3)
+    started = time.monotonic()
+    client.call("user_sync", payload, encoded=body, on_sent=lambda: told.append(time.monotonic()))
+    (request,) = server.received
+    assert request["body"] == body
+    assert request["headers"]["Content-Length"] == str(len(body))
+    assert "Transfer-Encoding" not in request["headers"]
+    assert SIGNER.verify(request["body"], request["headers"]["A-Signature"])
+    assert len(told) == 1  # once, before the server's 0.3 s answer
+    assert told[0] - started < 0.25
+
+
+def test_on_sent_is_not_told_when_nothing_went():
+    told = []
+    with AiflowClient(f"http://127.0.0.1:{_closed_port()}", SIGNER, connect_timeout=2) as c:
+        with pytest.raises(RetryableError):
+            c.call("user_sync", sample("user_sync"), on_sent=lambda: told.append(1))
+    assert told == []
+
+
 def test_an_item_json_cannot_carry_is_refused():
     with pytest.raises(PayloadError):
         encode_json({"deptId": float("nan")})

@@ -105,7 +105,12 @@ def insert_outcomes(cr, token, source, rows, now, uid):
     """Write the rows of records the full resync ``token`` sent, each with its
     outcome (:class:`..resync.Written`), in one statement. The rows travel
     as one JSON text: adapted value by value, nine arrays of a batch held
-    the worker's process (and its other threads) longer than the call."""
+    the worker's process (and its other threads) longer than the call.
+
+    The user columns stay empty: who asked for the resync is its run's
+    creator (``aiflow.resync.run``), and each user column is a foreign key
+    checked row by row (measured: 0.17 of this statement's 0.39 CPU
+    seconds in PostgreSQL for 22,002 rows went to the two checks)."""
     values = json.dumps(
         [
             (
@@ -136,7 +141,7 @@ def insert_outcomes(cr, token, source, rows, now, uid):
                    COALESCE((v->>7)::timestamp, %(now)s), %(token)s, v->>4, v->>5, v->>6,
                    CASE WHEN (v->>8)::bool THEN %(now)s END,
                    CASE WHEN v->>3 = %(done)s THEN %(now)s END,
-                   %(uid)s, %(now)s, %(uid)s, %(now)s
+                   NULL, %(now)s, NULL, %(now)s
               FROM jsonb_array_elements(%(values)s::jsonb) AS v
             """,
             endpoint=source.endpoint,
@@ -144,7 +149,6 @@ def insert_outcomes(cr, token, source, rows, now, uid):
             priority=source.row_priority("live"),
             token=token,
             now=now,
-            uid=uid,
             done=DONE,
             values=values,
         )
