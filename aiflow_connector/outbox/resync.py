@@ -28,30 +28,16 @@ from typing import NamedTuple
 
 from odoo import fields
 
-from ..protocol import hierarchy
 from ..protocol.errors import AiflowError
 from . import answers, queries, sources
 from .claims import LEASE_RENEWAL, Outcome, commit, release, renew, retry_delay
 from .resync_payloads import Payloads
-from .states import DEAD, DONE, PENDING, RETRYING, SENDING
+from .resync_reads import Entry, ReadAhead
+from .states import DEAD, DONE, PENDING, RETRYING
 
 # One worker sends the full resyncs at a time (a session-level lock, let go
 # when the run ends or its connection closes).
 RUN_LOCK_KEY = 0x41494653  # "AIFS"
-
-
-class Entry(NamedTuple):  # one per record of a run: a tuple, cheap to make
-    """A record a full resync sends: its row of ``Source.every``."""
-
-    res_id: int
-    parent_id: int
-    key: str
-    name: str
-    row: tuple
-
-    @classmethod
-    def of(cls, row):
-        return cls(row[0], row[1], row[2], row[3], row)
 
 
 class Written(NamedTuple):
@@ -92,21 +78,6 @@ def start(env, token):
     return total
 
 
-def parents_first(entries):
-    """``entries`` with every parent before its children (a parent outside
-    them counts as known); what cannot be placed (a cycle) goes last."""
-    present = {entry.res_id for entry in entries}
-    try:
-        return hierarchy.order_parents_first(
-            entries,
-            key=lambda entry: entry.res_id,
-            parent_key=lambda entry: entry.parent_id if entry.parent_id in present else None,
-        )
-    except hierarchy.HierarchyError as exc:
-        placed = {entry.res_id for entry in exc.ordered}
-        return [*exc.ordered, *(entry for entry in entries if entry.res_id not in placed)]
-
-
 # What became of one source's records in this run.
 FINISHED = "finished"
 OUT_OF_TIME = "out_of_time"
@@ -132,9 +103,18 @@ class FullResync:
         commit(self.env)  # read what earlier runs wrote
         self.held_back = queries.resync_held_back(self.env.cr, self.token)
         resynced = sources.resynced()
+        upcoming = ReadAhead.now(self.env, self.token, resynced[0]) if resynced else None
         for position, source in enumerate(resynced):
-            left, adopted = self._left(source)
-            outcome, unsent = self._send(source, left, adopted)
+            left, adopted = upcoming.result()
+            # The next source's records are read while this one's go out.
+            following = resynced[position + 1 : position + 2]
+            upcoming = ReadAhead(self.env, self.token, following[0]) if following else None
+            try:
+                outcome, unsent = self._send(source, left, adopted)
+            except BaseException:
+                if upcoming is not None:
+                    upcoming.result()  # its connection back to the pool
+                raise
             if outcome == FINISHED and adopted:
                 # Claimed rows of records no longer sent (deleted, or out of
                 # scope since): the queue deals with them as before.
@@ -144,25 +124,18 @@ class FullResync:
             if outcome == HANDED_OVER:
                 self._hand_over(source, unsent, adopted)
                 for later in resynced[position + 1 :]:
-                    self._hand_over(later, *self._left(later))
+                    read = (
+                        upcoming
+                        if upcoming is not None
+                        else ReadAhead.now(self.env, self.token, later)
+                    )
+                    upcoming = None
+                    self._hand_over(later, *read.result())
+            elif upcoming is not None and outcome != FINISHED:
+                upcoming.result()
             if outcome != FINISHED:
                 return outcome
         return FINISHED
-
-    def _left(self, source):
-        """(entries not handled yet, parents first; res_id -> row id of the
-        rows this resync claimed)."""
-        self.run.settler.drain()
-        handled, adopted = set(), {}
-        for res_id, row_id, state in queries.resync_rows(
-            self.env.cr, self.token, source.endpoint, source.model
-        ):
-            if state == SENDING:
-                adopted[res_id] = row_id
-            else:
-                handled.add(res_id)
-        entries = list(map(Entry.of, source.every(self.env)))
-        return parents_first([e for e in entries if e.res_id not in handled]), adopted
 
     def _send(self, source, entries, adopted):
         """Send ``entries``; returns (outcome, entries left unsent).

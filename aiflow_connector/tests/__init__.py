@@ -3,6 +3,7 @@ from . import test_org_sync
 from . import test_outbox
 from . import test_org_sync_resync
 from . import test_org_sync_resync_run
+from . import test_org_sync_resync_committed
 from . import test_outbox_concurrency
 from . import test_outbox_sources
 from . import test_connection
