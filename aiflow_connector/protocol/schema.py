@@ -366,70 +366,90 @@ def _join(path, name):
     return f"{path}.{name}" if path else name
 
 
-def _wrong_type(path, rule, value):
+_ABSENT = object()
+
+
+def _path_text(where):
+    """The path of a value, from where the walker met it: a path already,
+    or (where its container is, field name or list index). Spelled out
+    only for an error: the walker meets every field of every record."""
+    if not isinstance(where, tuple):
+        return where
+    container, key = where
+    if isinstance(key, int):
+        return f"{_path_text(container)}[{key}]"
+    return _join(_path_text(container), key)
+
+
+def _wrong_type(where, rule, value):
     expected = STRING if rule.kind == TIME else rule.kind
-    raise PayloadError(path, f"wrong type: expected {expected}, got {json_type(value)}")
+    raise PayloadError(
+        _path_text(where), f"wrong type: expected {expected}, got {json_type(value)}"
+    )
 
 
-def _check_value(path, rule, value):
+def _check_value(where, rule, value):
     kind = rule.kind
     if kind in (STRING, TIME):
         if not isinstance(value, str):
-            _wrong_type(path, rule, value)
+            _wrong_type(where, rule, value)
         if kind == TIME:
             if not has_wire_layout(value):
-                raise PayloadError(path, f"not {WIRE_PATTERN}: {_shown(value)}")
+                raise PayloadError(_path_text(where), f"not {WIRE_PATTERN}: {_shown(value)}")
             try:
                 parse_wire_naive(value)
             except ValueError:
                 raise PayloadError(
-                    path, f"not {WIRE_PATTERN} (no such date or time): {_shown(value)}"
+                    _path_text(where),
+                    f"not {WIRE_PATTERN} (no such date or time): {_shown(value)}",
                 ) from None
         elif rule.required and not value.strip():
-            raise PayloadError(path, "must not be empty")
+            raise PayloadError(_path_text(where), "must not be empty")
     elif kind in (INTEGER, LONG):
         if isinstance(value, bool) or not isinstance(value, int):
-            _wrong_type(path, rule, value)
+            _wrong_type(where, rule, value)
         low, high = _INT_RANGES[kind]
         if not low <= value <= high:
-            raise PayloadError(path, f"out of range for {kind}: {value}")
+            raise PayloadError(_path_text(where), f"out of range for {kind}: {value}")
     elif kind == BOOLEAN:
         if not isinstance(value, bool):
-            _wrong_type(path, rule, value)
+            _wrong_type(where, rule, value)
     elif kind == OBJECT:
         if not isinstance(value, dict):
-            _wrong_type(path, rule, value)
-        _check_fields(path, rule.fields, value)
+            _wrong_type(where, rule, value)
+        _check_fields(where, rule.fields, value)
     elif kind == ARRAY:
         if not isinstance(value, (list, tuple)):
-            _wrong_type(path, rule, value)
+            _wrong_type(where, rule, value)
         if len(value) < rule.min_items:
-            raise PayloadError(path, f"must have at least {rule.min_items} item(s)")
+            raise PayloadError(_path_text(where), f"must have at least {rule.min_items} item(s)")
         if rule.item is not None:
             for index, element in enumerate(value):
-                _check_present(f"{path}[{index}]", rule.item, element)
+                _check_present((where, index), rule.item, element)
     else:  # a rule table typo, not a payload problem
-        raise AssertionError(f"unknown field kind {kind!r} at {path}")
+        raise AssertionError(f"unknown field kind {kind!r} at {_path_text(where)}")
     if rule.choices is not None and value not in rule.choices:
-        raise PayloadError(path, f"{_choices_text(rule.choices)}: {_shown(value)}")
+        raise PayloadError(_path_text(where), f"{_choices_text(rule.choices)}: {_shown(value)}")
 
 
-def _check_present(path, rule, value):
+def _check_present(where, rule, value):
     if value is None:
         if rule.required:
-            raise PayloadError(path, "missing (null)")
+            raise PayloadError(_path_text(where), "missing (null)")
         return
-    _check_value(path, rule, value)
+    _check_value(where, rule, value)
 
 
-def _check_fields(path, rules, obj):
+def _check_fields(where, rules, obj):
     for rule in rules:
-        field_path = _join(path, rule.name)
-        if rule.name not in obj:
+        name = rule.name
+        value = obj.get(name, _ABSENT)
+        if value is None or value is _ABSENT:  # _check_present, inlined: once per field
             if rule.required:
-                raise PayloadError(field_path, "missing")
+                problem = "missing" if value is _ABSENT else "missing (null)"
+                raise PayloadError(_path_text((where, name)), problem)
             continue
-        _check_present(field_path, rule, obj[rule.name])
+        _check_value((where, name), rule, value)
 
 
 NUL = "\x00"
@@ -483,4 +503,4 @@ def validate_item(name, item, index):
     if not endpoint.list_field:
         raise ValueError(f"endpoint {name!r} has no record list")
     list_rule = next(r for r in endpoint.fields if r.name == endpoint.list_field)
-    _check_present(f"{endpoint.list_field}[{index}]", list_rule.item, item)
+    _check_present((endpoint.list_field, index), list_rule.item, item)
