@@ -217,7 +217,9 @@ class AiflowClient:
         for exercising the server's own checks); the payload is still signed
         and sent as is.  ``timeouts`` (connect, read) replaces the client's
         for this call.  ``encoded``: the bytes :func:`encode_body` gives for
-        ``payload``, when the caller has them already.
+        ``payload``, when the caller has them already.  ``on_sent``: called
+        once the request has all been handed to the socket, before the
+        answer is read; not called when nothing went.
         """
         endpoint = ENDPOINTS[endpoint_name]
         if check:
