@@ -412,22 +412,26 @@ class AiflowCodeMixin(models.AbstractModel):
         delivered item disabled, or None when aiflow never received it."""
         # The query returns existing records only: no exists() round trip.
         values = self.browse(res_ids)._aiflow_sync_values(in_scope_only=True)
-        return self._aiflow_items_or_disabled(endpoint, res_ids, values)
+        return self._aiflow_items_or_disabled(
+            endpoint, ((res_id, values.get(res_id)) for res_id in res_ids)
+        )
 
     @api.model
     def _aiflow_payloads_of_rows(self, endpoint, rows):
         """:meth:`_aiflow_payloads` for rows :meth:`_aiflow_every_in_scope`
         read (a full resync): no query but for the records that cannot be
         sent."""
-        values = {row[0]: self._aiflow_values(row) for row in rows}
-        return self._aiflow_items_or_disabled(endpoint, list(values), values)
+        return self._aiflow_items_or_disabled(
+            endpoint, ((row[0], self._aiflow_values(row)) for row in rows)
+        )
 
     @api.model
-    def _aiflow_items_or_disabled(self, endpoint, res_ids, values):
+    def _aiflow_items_or_disabled(self, endpoint, values):
+        """res_id -> item for (res_id, values or None) pairs, in one pass."""
         result = {}
         missing = []
-        for res_id in res_ids:
-            item = self._aiflow_item(values[res_id]) if res_id in values else None
+        for res_id, record_values in values:
+            item = self._aiflow_item(record_values) if record_values is not None else None
             if item is None:
                 missing.append(res_id)
             else:

@@ -36,6 +36,7 @@ Decisions where the spec is silent (kept here so both sides agree):
   neither the value nor the event's columns.
 """
 
+import functools
 from dataclasses import dataclass
 
 from .rule_check import (
@@ -345,8 +346,15 @@ def validate_item(name, item, index):
     The path in the error is the one the element has in the request,
     e.g. ``users[3].deptId``.
     """
+    list_field, element_rule = _element_rule(name)
+    check_element(list_field, element_rule, item, index)
+
+
+@functools.cache
+def _element_rule(name):
+    # Looked up once: validate_item runs for every record of a resync.
     endpoint = _endpoint(name)
     if not endpoint.list_field:
         raise ValueError(f"endpoint {name!r} has no record list")
     list_rule = next(r for r in endpoint.fields if r.name == endpoint.list_field)
-    check_element(endpoint.list_field, list_rule.item, item, index)
+    return endpoint.list_field, list_rule.item
