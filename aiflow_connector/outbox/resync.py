@@ -140,11 +140,12 @@ class FullResync:
     def _send(self, source, entries, adopted):
         """Send ``entries``; returns (outcome, entries left unsent).
 
-        The HTTP call runs on a helper thread. While aiflow works on it, the
-        next batch is planned (its payloads built a chunk at a time,
-        :mod:`.resync_payloads`) and the settler writes the previous batch's
-        rows; once the answer is known, the planned batch loses what
-        now waits for a record that answer refused, and goes at once.
+        The HTTP call runs on a helper thread. Once its request is on the
+        wire, and while aiflow works on it, the next batch is planned (its
+        payloads built, :mod:`.resync_payloads`) and the previous answer's
+        rows handed to the settler; once the answer is known, the planned
+        batch loses what now waits for a record that answer refused, and
+        goes at once.
         """
         size = self.settings.sync_batch_size if source.batched else 1
         payloads = Payloads(self.env, source, self.settings, entries)
