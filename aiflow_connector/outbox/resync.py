@@ -72,7 +72,7 @@ def start(env, token):
     total = 0
     for source in sources.resynced():
         total += queries.adopt_waiting_rows(
-            env.cr, token, source.endpoint, source.model, source.ids_query(env), now
+            env.cr, token, source.endpoint, source.model, source.every_ids(env), now
         )
     env["aiflow.outbox"].invalidate_model()
     return total

@@ -20,7 +20,7 @@ def build_chunk(env, source, settings, entries):
     """[(entry, item, problem, JSON text)] for ``entries``, in their order:
     item None when there is nothing to send, problem the PayloadError the
     item breaks the specification with."""
-    items = source.build_rows(env, [entry.row for entry in entries], settings)
+    items = source.build_every(env, [entry.row for entry in entries], settings)
     built = []
     for entry in entries:
         item = items.get(entry.res_id)

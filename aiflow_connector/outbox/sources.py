@@ -15,8 +15,6 @@ object, such as a third-party flow) follows from the endpoint's schema.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from odoo.tools import SQL
-
 from ..protocol.client import encode_list_body
 from ..protocol.schema import ENDPOINTS
 
@@ -60,11 +58,10 @@ class Source:
         leaves alone.
     ``every_ids(env)``
         an SQL query of the ids ``every`` gives, for the start of a full
-        resync (which counts and claims, reading no rows); by default the
-        ids of ``every``.
+        resync (which counts and claims, reading no rows).
     ``build_every(env, rows, settings)``
         as ``build``, for rows ``every`` gave, from what they hold (no query
-        per batch); by default ``build`` on their ids.
+        per batch). A source with ``every`` declares these two as well.
     """
 
     endpoint: str
@@ -109,18 +106,6 @@ class Source:
         name = ENDPOINTS[self.endpoint].item_key
         return item.get(name) if name else None
 
-    def ids_query(self, env):
-        """SQL of the ids of :attr:`every` (see ``every_ids``)."""
-        if self.every_ids is not None:
-            return self.every_ids(env)
-        return SQL("SELECT unnest(%s::int[])", [row[0] for row in self.every(env)])
-
-    def build_rows(self, env, rows, settings):
-        """res_id -> item for rows of :attr:`every`."""
-        if self.build_every is not None:
-            return self.build_every(env, rows, settings)
-        return self.build(env, [row[0] for row in rows], settings)
-
     def depends_on(self, item):
         return list(self.dependencies(item)) if self.dependencies else []
 
@@ -135,6 +120,8 @@ def register(source):
     """Declare ``source``; one per endpoint and model."""
     if source.endpoint not in ENDPOINTS:
         raise ValueError(f"unknown aiflow endpoint {source.endpoint!r}")
+    if source.every and not (source.every_ids and source.build_every):
+        raise ValueError(f"{source.model}: a full resync needs every_ids and build_every too")
     _registry[(source.endpoint, source.model)] = source
     return source
 

@@ -86,6 +86,22 @@ class TestDeclaredSource(OrgSyncCase):
         rows.write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
 
     # -- tests --------------------------------------------------------------------
+    def test_a_source_a_full_resync_sends_declares_how_it_reads_and_builds(self):
+        """A source that lists its records for a full resync (``every``)
+        must also say how they are counted and built from what it read:
+        caught when it is declared, not half-way through a resync."""
+        with self.assertRaisesRegex(ValueError, "every_ids and build_every"):
+            sources.register(
+                sources.Source(
+                    endpoint="flow_create_third_party",
+                    model="res.country",
+                    build=self.build_flows,
+                    describe=lambda records: {},
+                    every=lambda env: [],
+                )
+            )
+        self.assertIsNone(sources.get("flow_create_third_party", "res.country"))
+
     def test_declared_source_delivered_in_order_after_the_people_it_names(self):
         dept = self.Dept.create({"name": "Flows"})
         boss = self.Emp.create({"name": "Flow owner", "department_id": dept.id})
