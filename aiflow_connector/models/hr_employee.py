@@ -55,8 +55,10 @@ class HrEmployee(models.Model):
 
     @api.model
     def _aiflow_values(self, row):
-        (_id, _parent, code, name, login, email, mobile, work_phone) = row[:8]
-        dept_code, employee_type, manager_code, active = row[8:]
+        (
+            _id, _parent, code, name, login, email, mobile, work_phone,
+            dept_code, employee_type, manager_code, active,
+        ) = row  # fmt: skip
         return {
             "code": code,
             "login": login,

@@ -11,6 +11,7 @@
 ``prefetch``  the next claim, taken and built beside the sending;
 ``answers``   what becomes of each record of a call, in its row's words;
 ``resync``    a full resync: records sent straight, one row each, written once;
-``resync_payloads``  a resync's payloads, built in sending order a chunk at a time;
+``resync_reads``     what a resync sends of a source, the next one read ahead;
+``resync_payloads``  a resync's payloads, built in sending order a batch at a time;
 ``wakeup``    the cron trigger and the NOTIFY that wakes the cron workers.
 """

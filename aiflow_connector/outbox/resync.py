@@ -103,39 +103,35 @@ class FullResync:
         commit(self.env)  # read what earlier runs wrote
         self.held_back = queries.resync_held_back(self.env.cr, self.token)
         resynced = sources.resynced()
-        upcoming = ReadAhead.now(self.env, self.token, resynced[0]) if resynced else None
-        for position, source in enumerate(resynced):
-            left, adopted = upcoming.result()
-            # The next source's records are read while this one's go out.
-            following = resynced[position + 1 : position + 2]
-            upcoming = ReadAhead(self.env, self.token, following[0]) if following else None
-            try:
+        upcoming = None  # the next source's records, read beside this one's calls
+        try:
+            for position, source in enumerate(resynced):
+                read, upcoming = upcoming or ReadAhead.now(self.env, self.token, source), None
+                left, adopted = read.result()
+                following = resynced[position + 1 : position + 2]
+                if following:
+                    upcoming = ReadAhead(self.env, self.token, following[0])
                 outcome, unsent = self._send(source, left, adopted)
-            except BaseException:
-                if upcoming is not None:
-                    upcoming.result()  # its connection back to the pool
-                raise
-            if outcome == FINISHED and adopted:
-                # Claimed rows of records no longer sent (deleted, or out of
-                # scope since): the queue deals with them as before.
-                self.run.settler.drain()
-                release(self.env, self.token, dict.fromkeys(adopted.values()))
-                commit(self.env)
-            if outcome == HANDED_OVER:
-                self._hand_over(source, unsent, adopted)
-                for later in resynced[position + 1 :]:
-                    read = (
-                        upcoming
-                        if upcoming is not None
-                        else ReadAhead.now(self.env, self.token, later)
-                    )
-                    upcoming = None
-                    self._hand_over(later, *read.result())
-            elif upcoming is not None and outcome != FINISHED:
-                upcoming.result()
-            if outcome != FINISHED:
-                return outcome
-        return FINISHED
+                if outcome == FINISHED and adopted:
+                    # Claimed rows of records no longer sent (deleted, or out
+                    # of scope since): the queue deals with them as before.
+                    self.run.settler.drain()
+                    release(self.env, self.token, dict.fromkeys(adopted.values()))
+                    commit(self.env)
+                if outcome == HANDED_OVER:
+                    self._hand_over(source, unsent, adopted)
+                    for later in resynced[position + 1 :]:
+                        read, upcoming = (
+                            upcoming or ReadAhead.now(self.env, self.token, later),
+                            None,
+                        )
+                        self._hand_over(later, *read.result())
+                if outcome != FINISHED:
+                    return outcome
+            return FINISHED
+        finally:
+            if upcoming is not None:
+                upcoming.close()  # its thread's connection back to the pool
 
     def _send(self, source, entries, adopted):
         """Send ``entries``; returns (outcome, entries left unsent).

@@ -16,7 +16,7 @@ from ..protocol.errors import PayloadError
 from .prefetch import item_problem
 
 
-def build_chunk(env, source, settings, entries):
+def build_batch(env, source, settings, entries):
     """[(entry, item, problem, JSON text)] for ``entries``, in their order:
     item None when there is nothing to send, problem the PayloadError the
     item breaks the specification with."""
@@ -46,7 +46,7 @@ class Payloads:
         self.entries = entries
         self.taken = 0
         self._ready = deque()
-        self._chunk = settings.sync_batch_size
+        self._batch = settings.sync_batch_size
 
     def __bool__(self):
         return self.taken < len(self.entries)
@@ -56,8 +56,8 @@ class Payloads:
         if not self._ready:
             start = self.taken
             self._ready.extend(
-                build_chunk(
-                    self.env, self.source, self.settings, self.entries[start : start + self._chunk]
+                build_batch(
+                    self.env, self.source, self.settings, self.entries[start : start + self._batch]
                 )
             )
         self.taken += 1

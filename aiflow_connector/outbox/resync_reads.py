@@ -86,12 +86,16 @@ class ReadAhead:
 
     def result(self):
         """What :func:`left` returned; raises what the thread raised."""
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self.close()
         if self._error is not None:
             raise self._error
         return self._result
+
+    def close(self):
+        """Wait for the thread, its outcome unused (a run that stops early)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
 
     def _work(self, dbname, uid, context, token, source):
         try:
