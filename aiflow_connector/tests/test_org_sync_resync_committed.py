@@ -13,6 +13,7 @@ on the wire. The records are committed first and removed at the end.
 import threading
 import uuid
 from contextlib import closing
+from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import tagged
@@ -61,22 +62,25 @@ class TestCommittedFullResync(OrgSyncCase):
         self.addCleanup(cleanup)
         return tree
 
-    def test_committed_resync_sends_everyone_once_parents_first(self):
+    def _run(self, deliveries=1, batch_size=2):
+        """A full resync of everything in scope, confirmed and then sent by
+        the worker ``deliveries`` times as the cron does (committed, in
+        batches of ``batch_size``); returns (token, stats of each delivery, the thread each
+        source was read on, each time)."""
         dbname = self.env.cr.dbname
-        tree = self._committed_tree(dbname, f"Committed resync {uuid.uuid4().hex[:8]}")
         settings = aiflow_settings.read(
             {
                 PREFIX + "sync_enabled": "True",
-                PREFIX + "sync_batch_size": "2",  # several calls per source
+                PREFIX + "sync_batch_size": str(batch_size),  # several calls per source
                 PREFIX + "sync_max_attempts": "3",
             }.get
         )
         token = uuid.uuid4().hex
-        read_on = {}
+        read_on = []
         real_left = resync_reads.left
 
         def left(env, run_token, source):
-            read_on[source.model] = threading.current_thread().name
+            read_on.append((source.model, threading.current_thread().name))
             return real_left(env, run_token, source)
 
         def cleanup_rows():
@@ -88,6 +92,7 @@ class TestCommittedFullResync(OrgSyncCase):
         self.addCleanup(cleanup_rows)
         client = AiflowClient(self.sandbox.url, Signer(Credential("COMPANY001", "APP001", SECRET)))
         self.addCleanup(client.close)
+        stats = []
         with closing(sql_db.db_connect(dbname).cursor()) as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             total = resync.start(env, token)
@@ -95,24 +100,58 @@ class TestCommittedFullResync(OrgSyncCase):
             cr.commit()
             resync_reads.left = left
             try:
-                stats = (
-                    env["aiflow.outbox"]
-                    .with_context(aiflow_outbox_commit=True)
-                    ._aiflow_deliver(settings=settings, client=client)
-                )
+                for _delivery in range(deliveries):
+                    stats.append(
+                        env["aiflow.outbox"]
+                        .with_context(aiflow_outbox_commit=True)
+                        ._aiflow_deliver(settings=settings, client=client)
+                    )
+                    cr.commit()
             finally:
                 resync_reads.left = real_left
-            cr.commit()
-            run = env["aiflow.resync.run"].search([("resync_token", "=", token)])
-            self.assertEqual(run.state, "done")
+        return token, stats, read_on
+
+    def _run_state(self, token):
+        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            return env["aiflow.resync.run"].search([("resync_token", "=", token)]).state
+
+    def _row_states(self, token, keys):
+        """aiflow id -> states of the resync's rows for ``keys``."""
+        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
+            rows = api.Environment(cr, SUPERUSER_ID, {})["aiflow.outbox"].search(
+                [("resync_token", "=", token), ("record_key", "in", list(keys))]
+            )
+            states = {}
+            for row in rows:
+                states.setdefault(row.record_key, []).append(row.state)
+            return states
+
+    def _reader_threads_left(self):
+        return [t for t in threading.enumerate() if t.name == "aiflow-resync-read"]
+
+    def test_committed_resync_sends_everyone_once_parents_first(self):
+        tree = self._committed_tree(self.env.cr.dbname, f"Committed resync {uuid.uuid4().hex[:8]}")
+        token, (stats,), read_on = self._run()
+        self.assertEqual(self._run_state(token), "done")
+        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
             counts = queries.resync_counts(cr, token)
+            cr.execute(
+                "SELECT total_count FROM aiflow_resync_run WHERE resync_token = %s", (token,)
+            )
+            (total,) = cr.fetchone()
 
         self.assertFalse(stats.get("failed"), stats)
         self.assertEqual(counts, {"done": total}, "one row each, all delivered")
         # The first source is read on the worker's cursor, the next one
         # beside the sending of the first.
-        self.assertEqual(read_on["hr.department"], threading.current_thread().name)
-        self.assertEqual(read_on["hr.employee"], "aiflow-resync-read")
+        self.assertEqual(
+            read_on,
+            [
+                ("hr.department", threading.current_thread().name),
+                ("hr.employee", "aiflow-resync-read"),
+            ],
+        )
 
         order = [
             (call["path"], item["deptId" if call["path"] == DEPT_PATH else "userId"])
@@ -129,3 +168,63 @@ class TestCommittedFullResync(OrgSyncCase):
         self.assertLess(max(position[d] for d in tree["departments"]), position[boss])
         self.assertTrue(all(position[boss] < position[person] for person in staff))
         self.assertGreater(len(self.calls(USER_PATH)), 1, "batches of two")
+
+    def test_committed_resync_aiflow_down_hands_the_read_ahead_to_the_queue(self):
+        tree = self._committed_tree(self.env.cr.dbname, f"Committed down {uuid.uuid4().hex[:8]}")
+        # aiflow answers the first call with a 503 while the employees are
+        # being read on their own connection.
+        self.sandbox.fail_next(1, mode="http503")
+        token, (stats,), read_on = self._run()
+
+        # The employees read ahead are handed over as read, not read again.
+        self.assertEqual([model for model, _thread in read_on], ["hr.department", "hr.employee"])
+        self.assertEqual(read_on[1][1], "aiflow-resync-read")
+        self.assertEqual(self._reader_threads_left(), [])
+        # The worker's part is over; the resync runs on in the queue.
+        self.assertEqual(self._run_state(token), "done")
+        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as cr:
+            self.assertTrue(queries.resync_running(cr, token))
+        self.assertEqual(self.calls(USER_PATH), [], "no employee sent while aiflow is down")
+        # Nothing lost: each record has one row, queued for the queue's retries.
+        states = self._row_states(token, tree["departments"] + tree["people"])
+        self.assertEqual(sorted(states), sorted(tree["departments"] + tree["people"]))
+        self.assertTrue(all(len(rows) == 1 for rows in states.values()), states)
+        self.assertEqual({states[key][0] for key in tree["people"]}, {"pending"})
+        self.assertLessEqual(
+            {states[key][0] for key in tree["departments"]}, {"pending", "retrying"}
+        )
+        self.assertGreaterEqual(stats["retrying"], 1)
+
+    def test_committed_resync_out_of_time_goes_on_in_the_next_run(self):
+        tree = self._committed_tree(self.env.cr.dbname, f"Committed late {uuid.uuid4().hex[:8]}")
+        answered = resync.FullResync._hold_back_refused
+        first_answer = []
+
+        def then_out_of_time(run, *args):
+            if not first_answer:
+                first_answer.append(run.run)
+                run.run.deadline = 0  # the time budget is spent with this answer
+            return answered(run, *args)
+
+        with patch.object(resync.FullResync, "_hold_back_refused", then_out_of_time):
+            # One record a call: the run stops with a department still to go.
+            token, _stats, read_on = self._run(deliveries=2, batch_size=1)
+
+        # The first run stopped during the departments; the employees read
+        # beside them were let go, and read again by the next run.
+        self.assertEqual(self._reader_threads_left(), [])
+        self.assertEqual(
+            [model for model, _thread in read_on],
+            ["hr.department", "hr.employee", "hr.department", "hr.employee"],
+        )
+        self.assertEqual(self._run_state(token), "done")
+        states = self._row_states(token, tree["departments"] + tree["people"])
+        self.assertEqual(states, {key: ["done"] for key in tree["departments"] + tree["people"]})
+        sent = [
+            item["deptId" if call["path"] == DEPT_PATH else "userId"]
+            for call in self.calls()
+            if call["path"] in (DEPT_PATH, USER_PATH)
+            for item in call["body"]["departments" if call["path"] == DEPT_PATH else "users"]
+        ]
+        ours = [key for key in sent if key in tree["departments"] + tree["people"]]
+        self.assertCountEqual(ours, tree["departments"] + tree["people"], "each sent once")
