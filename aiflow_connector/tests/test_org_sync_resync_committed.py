@@ -83,10 +83,16 @@ class TestCommittedFullResync(OrgSyncCase):
             read_on.append((source.model, threading.current_thread().name))
             return real_left(env, run_token, source)
 
+        with closing(sql_db.db_connect(dbname).cursor()) as cr:
+            cr.execute("SELECT coalesce(max(id), 0) FROM ir_cron_trigger")
+            (last_trigger,) = cr.fetchone()
+
         def cleanup_rows():
             with closing(sql_db.db_connect(dbname).cursor()) as cr:
                 queries.delete_rows(cr, resync_token=token)
                 cr.execute("DELETE FROM aiflow_resync_run WHERE resync_token = %s", (token,))
+                # The worker's come-backs (a retry's time) would wake later tests' cron.
+                cr.execute("DELETE FROM ir_cron_trigger WHERE id > %s", (last_trigger,))
                 cr.commit()
 
         self.addCleanup(cleanup_rows)
