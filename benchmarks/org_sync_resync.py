@@ -17,7 +17,7 @@ memories can be compared (each resync runs in a fresh process).
 In the same run it measures the protocol floor: the very payloads the
 resync sent, recorded and kept aside, sent again in the same batches by the
 plain-Python client straight to a reset sandbox (no Odoo, no queue), and
-prints resync time / floor time, for each of --rounds rounds (3 by
+prints resync time / floor time, for each of --rounds rounds (5 by
 default) and their median: on a 2-core machine shared with others, one
 round's ratio moves by a quarter either way. Absolute rates do not carry
 from one machine to another; that ratio does.
@@ -253,7 +253,7 @@ def main():
     parser.add_argument(
         "--rounds",
         type=int,
-        default=3,
+        default=5,
         help="resyncs (each followed by its floor) of the main database; the median ratio counts",
     )
     parser.add_argument("--phase", choices=("all", "fixture", "resync"), default="all")
