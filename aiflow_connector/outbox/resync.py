@@ -23,7 +23,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from odoo import fields
@@ -41,19 +41,19 @@ RUN_LOCK_KEY = 0x41494653  # "AIFS"
 
 
 class Written(NamedTuple):
-    """A record's row, written once with its outcome
-    (:func:`.queries.insert_outcomes`), or the outcome of the row the
-    resync claimed for it."""
+    """A record's row with its outcome: written once as it is (its fields
+    in the order :func:`.queries.insert_outcomes` reads them), or, for a
+    row the resync claimed, settled with the same outcome."""
 
     res_id: int
     key: str
     name: str
-    outcome: Outcome
-
-    @classmethod
-    def of(cls, res_id, key, name, state, *args, **kwargs):
-        """``Outcome``'s fields after ``state``; the row has no id yet."""
-        return cls(res_id, key, name, Outcome(None, state, *args, **kwargs))
+    state: str
+    error: str = None
+    request: str = None
+    response: str = None
+    next_at: datetime = None
+    sent: bool = False
 
 
 class Ready(NamedTuple):
@@ -212,7 +212,7 @@ class FullResync:
             entry, item, problem, text = payloads.next()
             if item is None:
                 written.append(
-                    Written.of(
+                    Written(
                         entry.res_id,
                         entry.key,
                         entry.name,
@@ -225,7 +225,7 @@ class FullResync:
             if problem is not None:
                 message = answers.broken_payload(self.run.words, problem)
                 written.append(
-                    Written.of(entry.res_id, key, entry.name, DEAD, message, answers.to_json(item))
+                    Written(entry.res_id, key, entry.name, DEAD, message, answers.to_json(item))
                 )
                 self.stats["failed"] += 1
                 self.held_back.add((source.endpoint, key))
@@ -248,7 +248,7 @@ class FullResync:
             return None
         self.stats["waiting"] += 1
         self.held_back.add((source.endpoint, key))
-        return Written.of(entry.res_id, key, entry.name, PENDING, self.run.waiting_note(blocker[1]))
+        return Written(entry.res_id, key, entry.name, PENDING, self.run.waiting_note(blocker[1]))
 
     def _still_sendable(self, source, batch, adopted):
         """``batch`` without what now waits for a record held back."""
@@ -277,10 +277,11 @@ class FullResync:
 
     def _answered(self, source, batch, answer, refusals, adopted):
         written = []
+        summary = answer.summary_text
         for (entry, key, _item, text), detail in zip(batch, refusals, strict=True):
             if detail:
                 written.append(
-                    Written.of(
+                    Written(
                         entry.res_id,
                         key,
                         entry.name,
@@ -294,16 +295,7 @@ class FullResync:
                 self.stats["failed"] += 1
             else:
                 written.append(
-                    Written.of(
-                        entry.res_id,
-                        key,
-                        entry.name,
-                        DONE,
-                        None,
-                        text,
-                        answer.summary_text,
-                        sent=True,
-                    )
+                    Written(entry.res_id, key, entry.name, DONE, None, text, summary, None, True)
                 )
                 self.stats["done"] += 1
         self.stats["sent"] += len(batch)
@@ -319,7 +311,7 @@ class FullResync:
         written = []
         for entry, key, _item, text in batch:
             written.append(
-                Written.of(
+                Written(
                     entry.res_id,
                     key,
                     entry.name,
@@ -340,7 +332,7 @@ class FullResync:
         rows, which it retries with its backoff."""
         self._write(
             source,
-            [Written.of(entry.res_id, entry.key, entry.name, PENDING) for entry in entries],
+            [Written(entry.res_id, entry.key, entry.name, PENDING) for entry in entries],
             adopted,
         )
         self.stats["waiting"] += len(entries)
@@ -348,13 +340,13 @@ class FullResync:
     def _write(self, source, written, adopted):
         """Rows for ``written``: the row this resync claimed for a record is
         settled; a record without one gets a new row."""
-        settled = [w for w in written if w.res_id in adopted]
-        new = [w for w in written if w.res_id not in adopted]
-        self.run.settler.submit(
-            self.token,
-            [w.outcome._replace(row_id=adopted.pop(w.res_id)) for w in settled],
-        )
-        self.run.settler.submit_new(self.token, source, new)
+        if adopted:
+            settled = [w for w in written if w.res_id in adopted]
+            written = [w for w in written if w.res_id not in adopted]
+            self.run.settler.submit(
+                self.token, [Outcome(adopted.pop(w.res_id), *w[3:]) for w in settled]
+            )
+        self.run.settler.submit_new(self.token, source, written)
 
     def _keep_claim(self):
         """The rows this resync claimed stay claimed while it runs."""
