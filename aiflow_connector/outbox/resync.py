@@ -344,7 +344,19 @@ class FullResync:
             settled = [w for w in written if w.res_id in adopted]
             written = [w for w in written if w.res_id not in adopted]
             self.run.settler.submit(
-                self.token, [Outcome(adopted.pop(w.res_id), *w[3:]) for w in settled]
+                self.token,
+                [
+                    Outcome(
+                        adopted.pop(w.res_id),
+                        w.state,
+                        w.error,
+                        w.request,
+                        w.response,
+                        w.next_at,
+                        w.sent,
+                    )
+                    for w in settled
+                ],
             )
         self.run.settler.submit_new(self.token, source, written)
 

@@ -133,6 +133,16 @@ class TestCommittedFullResync(OrgSyncCase):
                 states.setdefault(row.record_key, []).append(row.state)
             return states
 
+    def _sent_of(self, tree):
+        """aiflow ids of ``tree`` the sandbox received, in sending order."""
+        sent = [
+            item["deptId" if call["path"] == DEPT_PATH else "userId"]
+            for call in self.calls()
+            if call["path"] in (DEPT_PATH, USER_PATH)
+            for item in call["body"]["departments" if call["path"] == DEPT_PATH else "users"]
+        ]
+        return [key for key in sent if key in tree["departments"] + tree["people"]]
+
     def _reader_threads_left(self):
         return [t for t in threading.enumerate() if t.name == "aiflow-resync-read"]
 
@@ -159,13 +169,7 @@ class TestCommittedFullResync(OrgSyncCase):
             ],
         )
 
-        order = [
-            (call["path"], item["deptId" if call["path"] == DEPT_PATH else "userId"])
-            for call in self.calls()
-            if call["path"] in (DEPT_PATH, USER_PATH)
-            for item in call["body"]["departments" if call["path"] == DEPT_PATH else "users"]
-        ]
-        ours = [key for _path, key in order if key in tree["departments"] + tree["people"]]
+        ours = self._sent_of(tree)
         self.assertCountEqual(ours, tree["departments"] + tree["people"], "each sent once")
         position = {key: ours.index(key) for key in ours}
         root, child = tree["departments"]
@@ -208,7 +212,7 @@ class TestCommittedFullResync(OrgSyncCase):
 
         def then_out_of_time(run, *args):
             if not first_answer:
-                first_answer.append(run.run)
+                first_answer.append(True)
                 run.run.deadline = 0  # the time budget is spent with this answer
             return answered(run, *args)
 
@@ -226,11 +230,6 @@ class TestCommittedFullResync(OrgSyncCase):
         self.assertEqual(self._run_state(token), "done")
         states = self._row_states(token, tree["departments"] + tree["people"])
         self.assertEqual(states, {key: ["done"] for key in tree["departments"] + tree["people"]})
-        sent = [
-            item["deptId" if call["path"] == DEPT_PATH else "userId"]
-            for call in self.calls()
-            if call["path"] in (DEPT_PATH, USER_PATH)
-            for item in call["body"]["departments" if call["path"] == DEPT_PATH else "users"]
-        ]
-        ours = [key for key in sent if key in tree["departments"] + tree["people"]]
-        self.assertCountEqual(ours, tree["departments"] + tree["people"], "each sent once")
+        self.assertCountEqual(
+            self._sent_of(tree), tree["departments"] + tree["people"], "each sent once"
+        )

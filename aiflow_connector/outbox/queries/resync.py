@@ -46,15 +46,14 @@ def adopt_waiting_rows(cr, token, endpoint, res_model, ids_query, now):
         SQL(
             """
             WITH records AS (%(ids)s),
-                 adopted AS (
+                 adopted AS (  -- run to completion, whether read or not
                     UPDATE aiflow_outbox
                        SET state = %(sending)s, claim_token = %(token)s, claimed_at = %(now)s,
                            resync_token = %(token)s, write_date = %(now)s,
                            attempts = CASE WHEN state = %(dead)s THEN 0 ELSE attempts END
                      WHERE endpoint = %(endpoint)s AND res_model = %(model)s AND mode = 'live'
-                       AND res_id IN (SELECT * FROM records) AND state IN %(waiting)s
-                 RETURNING 1)
-            SELECT (SELECT count(*) FROM records), (SELECT count(*) FROM adopted)
+                       AND res_id IN (SELECT * FROM records) AND state IN %(waiting)s)
+            SELECT count(*) FROM records
             """,
             sending=SENDING,
             dead=DEAD,
