@@ -138,16 +138,17 @@ class FullResync:
 
         The HTTP call runs on a helper thread. Once its request is on the
         wire, and while aiflow works on it, the next batch is planned (its
-        payloads built, :mod:`.resync_payloads`) and the previous answer's
-        rows handed to the settler; once the answer is known, the planned
-        batch loses what now waits for a record that answer refused, and
-        goes at once.
+        payloads built, :mod:`.resync_payloads`, and its request signed and
+        built) and the previous answer's rows handed to the settler; once
+        the answer is known, the planned batch loses what now waits for a
+        record that answer refused, and goes at once.
         """
         size = self.settings.sync_batch_size if source.batched else 1
         payloads = Payloads(self.env, source, self.settings, entries)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="aiflow-http") as http:
             in_flight = None
             ready = self._next_batch(source, payloads, size, adopted)
+            prepared = self._prepare(source, ready)
             while ready or in_flight:
                 answered = None
                 if in_flight is not None:
@@ -164,35 +165,48 @@ class FullResync:
                     else:
                         answered = (sent, answer, self._hold_back_refused(source, sent, answer))
                     if len(self.held_back) > held:
-                        ready = self._still_sendable(source, ready, adopted)
+                        kept = self._still_sendable(source, ready, adopted)
+                        if len(kept) < len(ready):
+                            ready, prepared = kept, self._prepare(source, kept)
                 out_of_time = ready and time.monotonic() > self.run.deadline
                 if ready and not out_of_time:
-                    in_flight = (self._call(http, source, ready), ready)
+                    in_flight = (self._call(http, prepared), ready)
                 if answered:
                     self._answered(source, *answered, adopted)
                 if out_of_time:
                     return OUT_OF_TIME, []
                 ready = self._next_batch(source, payloads, size, adopted)
+                prepared = self._prepare(source, ready)
         return FINISHED, []
 
-    def _call(self, http, source, batch):
-        """The call of ``batch`` on the helper thread; returns once its
-        request is on the wire (or the call ended)."""
+    def _prepare(self, source, batch):
+        """The call of ``batch``, signed and built (its rows' JSON texts
+        joined, not encoded again); what stops it (a base URL that cannot
+        be used) is raised when it would have gone."""
+        if not batch:
+            return None
+        try:
+            return self.run.client.prepare(
+                source.endpoint,
+                source.wrap(ready.item for ready in batch),
+                check=False,  # each item was checked on its own when built
+                encoded=source.encode([ready.text for ready in batch]),
+            )
+        except AiflowError as exc:
+            return exc
+
+    def _call(self, http, prepared):
+        """Send ``prepared`` on the helper thread; returns once its request
+        is on the wire (or the call ended)."""
         self._keep_claim()
         self.stats["requests"] += 1
         sent = threading.Event()
-        body = source.wrap(ready.item for ready in batch)
-        encoded = source.encode([ready.text for ready in batch])
 
         def call():
             try:
-                return self.run.client.call(
-                    source.endpoint,
-                    body,
-                    check=False,  # each item was checked on its own when built
-                    encoded=encoded,
-                    on_sent=sent.set,
-                )
+                if isinstance(prepared, AiflowError):
+                    raise prepared
+                return self.run.client.send(prepared, on_sent=sent.set)
             finally:
                 sent.set()
 

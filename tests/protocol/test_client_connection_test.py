@@ -48,7 +48,7 @@ def test_connection_test_limits_are_short_and_never_longer_than_configured():
     seen = []
 
     class Session(requests.Session):
-        def request(self, *args, **kwargs):
+        def send(self, *args, **kwargs):
             seen.append(kwargs["timeout"])
             raise requests.exceptions.ConnectTimeout("timed out")
 
@@ -147,9 +147,9 @@ def test_an_unusable_url_is_reported_as_such_and_nothing_is_sent(url):
     sent = []
 
     class Session(requests.Session):
-        def request(self, *args, **kwargs):
+        def send(self, *args, **kwargs):
             sent.append(args)
-            return super().request(*args, **kwargs)
+            return super().send(*args, **kwargs)
 
     with pytest.raises(PermanentError) as caught:
         AiflowClient(url, SIGNER, session=Session()).connection_test()
@@ -161,7 +161,7 @@ def test_an_unusable_url_is_reported_as_such_and_nothing_is_sent(url):
 
 def test_an_invalid_url_requests_refuses_is_reported_as_such():
     class Session(requests.Session):
-        def request(self, *args, **kwargs):
+        def send(self, *args, **kwargs):
             raise requests.exceptions.InvalidURL("Failed to parse: http://x")
 
     with pytest.raises(PermanentError) as caught:

@@ -1,6 +1,7 @@
 """AiflowClient against a tiny scripted HTTP server: bytes on the wire and
 the outcome of every kind of answer, independent of the sandbox."""
 
+import datetime
 import json
 import socket
 import threading
@@ -20,6 +21,7 @@ from aiflow_connector.protocol.client import (
 )
 from aiflow_connector.protocol.errors import (
     REASON_BAD_RESPONSE,
+    REASON_INVALID_URL,
     REASON_NOT_AIFLOW,
     REASON_REJECTED,
     REASON_SERVER,
@@ -170,9 +172,67 @@ def test_on_sent_is_not_told_when_nothing_went():
     assert told == []
 
 
+def test_a_prepared_call_goes_only_when_sent(server, client):
+    """The full resync signs and builds its next call while aiflow answers
+    the previous one: preparing sends nothing, and the call sent later
+    carries the very bytes prepared, signed."""
+    payload = sample("user_sync")
+    prepared = client.prepare("user_sync", payload)
+    assert server.received == []
+    assert client.send(prepared) == {"success": True}
+    (request,) = server.received
+    assert request["path"] == "/aflow/api/sys/sync/user"
+    assert request["body"] == encode_body(payload)
+    assert SIGNER.verify(request["body"], request["headers"]["A-Signature"])
+
+
+def test_preparing_refuses_what_cannot_go(server, client):
+    payload = sample("user_sync")
+    del payload["users"][0]["userId"]
+    with pytest.raises(PayloadError):
+        client.prepare("user_sync", payload)
+    with AiflowClient("http://", SIGNER) as broken:
+        with pytest.raises(PermanentError) as raised:
+            broken.prepare("user_sync", sample("user_sync"))
+    assert raised.value.reason == REASON_INVALID_URL
+    assert server.received == []
+
+
+def test_a_proxy_from_the_environment_is_used(server, monkeypatch):
+    """An Odoo server that reaches the internet through a proxy (HTTP_PROXY
+    in its environment) sends its calls through it, as requests does."""
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with AiflowClient("http://aiflow.example.invalid", SIGNER, connect_timeout=2) as c:
+        assert c.sync_users(sample("user_sync")["users"]) == {"success": True}
+    (request,) = server.received
+    assert request["path"] == "http://aiflow.example.invalid/aflow/api/sys/sync/user"
+
+
 def test_an_item_json_cannot_carry_is_refused():
     with pytest.raises(PayloadError):
         encode_json({"deptId": float("nan")})
+    with pytest.raises(PayloadError):
+        encode_json({"deptId": datetime.date(2026, 12, 6)})
+    looped = {"deptId": "D1"}
+    looped["parent"] = looped
+    with pytest.raises(PayloadError):
+        encode_json(looped)
+
+
+def test_encoding_is_json_dumps_compact():
+    """What encode_json gives is what json.dumps gives with the same
+    options, for every kind of value an item holds."""
+    for value in (
+        sample("user_sync"),
+        {"name": '研发部 "R&D"\n', "n": [1, -2.5, None, True, False], "e": {}, "l": []},
+        "text",
+        None,
+    ):
+        assert encode_json(value) == json.dumps(
+            value, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
 
 
 @pytest.mark.parametrize("suffix", ["", "/", "//"])
@@ -411,7 +471,7 @@ def test_https_against_plain_http_is_a_tls_error(server):
 
 def test_connect_timeout_is_a_timeout():
     class Session(requests.Session):
-        def request(self, *args, **kwargs):
+        def send(self, *args, **kwargs):
             raise requests.exceptions.ConnectTimeout("timed out")
 
     with pytest.raises(RetryableError) as info:
@@ -423,9 +483,9 @@ def test_timeout_is_always_passed(server):
     seen = {}
 
     class Session(requests.Session):
-        def request(self, *args, **kwargs):
+        def send(self, *args, **kwargs):
             seen.update(kwargs)
-            return super().request(*args, **kwargs)
+            return super().send(*args, **kwargs)
 
     AiflowClient(server.url, SIGNER, connect_timeout=3, read_timeout=7, session=Session()).ping()
     assert seen["timeout"] == (3.0, 7.0)
