@@ -1,7 +1,7 @@
 """Full resync of departments and employees to the aiflow sandbox.
 
     python benchmarks/org_sync_resync.py --config odoo.conf --db aiflow_bench \
-        [--departments 2000] [--employees 20000] [--compare-employees 2000] [--rounds 3]
+        [--departments 2000] [--employees 20000] [--compare-employees 2000] [--rounds 5]
 
 Builds the fixture once per database (ORM, about 4 minutes for 20,000
 employees here; a database that already has it is reused), then times only
@@ -20,13 +20,18 @@ plain-Python client straight to a reset sandbox (no Odoo, no queue), and
 prints resync time / floor time, for each of --rounds rounds (5 by
 default) and their median: on a 2-core machine shared with others, one
 round's ratio moves by a quarter either way. Absolute rates do not carry
-from one machine to another; that ratio does.
+from one machine to another; that ratio does. Each round also times the
+floor once more beside a process that keeps one CPU busy: the floor runs on
+one CPU at a time, the resync on both (Odoo builds and records while the
+sandbox answers), and on a machine whose two CPUs slow each other down that
+figure says by how much.
 
 Goals: resync time / floor time <= 1.5; memory that does not grow with the
 number of records. The database is vacuumed and analyzed before each run.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -214,9 +219,28 @@ def resync_in_fresh_process(args, db, sandbox_pid, calls_file):
     return figures
 
 
-def protocol_floor(base_url, sandbox_pid, calls_file):
+@contextlib.contextmanager
+def cpu_kept_busy(busy):
+    """With ``busy``, a process spinning beside what runs inside."""
+    if not busy:
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.2)  # under way before the timing starts
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
+def protocol_floor(base_url, sandbox_pid, calls_file, busy=False):
     """Send the recorded calls again, in order, with the plain client to a
-    reset sandbox: the time no connector can beat. Returns the figures."""
+    reset sandbox: the time no connector can beat. Returns the figures.
+
+    With ``busy``, the same beside a process that keeps one CPU busy: the
+    floor uses one CPU at a time (client and sandbox take turns), and this
+    shows what work on the other one costs it on this machine."""
     from aiflow_connector.protocol.client import AiflowClient
     from aiflow_connector.protocol.signing import Credential, Signer
 
@@ -225,7 +249,10 @@ def protocol_floor(base_url, sandbox_pid, calls_file):
     requests.post(f"{base_url}/sandbox/reset", timeout=10).raise_for_status()
     sandbox_cpu = process_cpu_seconds(sandbox_pid)
     cpu = process_cpu_seconds(os.getpid())
-    with AiflowClient(base_url, Signer(Credential(*CREDENTIAL))) as client:
+    with (
+        AiflowClient(base_url, Signer(Credential(*CREDENTIAL))) as client,
+        cpu_kept_busy(busy),
+    ):
         start = time.perf_counter()
         for endpoint_name, payload in calls:
             client.call(endpoint_name, payload, check=False)
@@ -325,6 +352,14 @@ def main():
                 print(
                     f"resync time / floor time = {figures['seconds']:.2f} / "
                     f"{floor['seconds']:.2f} = {ratio:.2f}",
+                    flush=True,
+                )
+                busy = protocol_floor(base_url, sandbox_pid, calls_file, busy=True)
+                print(
+                    f"protocol floor beside a process keeping the other CPU busy: "
+                    f"{busy['seconds']:.2f} s ({busy['seconds'] / floor['seconds']:.2f} x the "
+                    f"floor; sandbox CPU seconds {busy['cpu_sandbox']:.2f}): what the resync's "
+                    f"work beside the sandbox costs the sandbox on this machine",
                     flush=True,
                 )
             if ratios:
