@@ -13,8 +13,8 @@ from datetime import timedelta
 from odoo import fields
 
 from ..protocol import send_plan
-from ..protocol.client import encode_json
 from ..protocol.errors import AiflowError, PayloadError
+from ..protocol.request_body import encode_json
 from . import answers, queries
 from .answers import Answer, error_response, refusal_message, to_json
 from .claims import Outcome, commit, commit_if_written, release, retry_delay

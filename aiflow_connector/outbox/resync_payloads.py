@@ -11,8 +11,8 @@ and a connection of their own (no faster).
 
 from collections import deque
 
-from ..protocol.client import encode_json
 from ..protocol.errors import PayloadError
+from ..protocol.request_body import encode_json
 from .prefetch import item_problem
 
 

@@ -15,7 +15,7 @@ object, such as a third-party flow) follows from the endpoint's schema.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..protocol.client import encode_list_body
+from ..protocol.request_body import encode_list_body
 from ..protocol.schema import ENDPOINTS
 
 DEFAULT_PRIORITY = 50
@@ -94,7 +94,7 @@ class Source:
 
     def encode(self, item_texts):
         """The bytes of :meth:`wrap`'s body, from its items' JSON texts
-        (:func:`..protocol.client.encode_json`)."""
+        (:func:`..protocol.request_body.encode_json`)."""
         if self.batched:
             return encode_list_body(ENDPOINTS[self.endpoint].list_field, item_texts)
         (text,) = item_texts

@@ -12,13 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from aiflow_connector.protocol.client import (
-    AiflowClient,
-    encode_body,
-    encode_json,
-    encode_list_body,
-    fail_detail_ids,
-)
+from aiflow_connector.protocol.client import AiflowClient, fail_detail_ids
 from aiflow_connector.protocol.errors import (
     REASON_BAD_RESPONSE,
     REASON_INVALID_URL,
@@ -34,6 +28,7 @@ from aiflow_connector.protocol.errors import (
     PermanentError,
     RetryableError,
 )
+from aiflow_connector.protocol.request_body import encode_body, encode_json, encode_list_body
 from aiflow_connector.protocol.signing import Credential, Signer
 
 from .samples import sample
