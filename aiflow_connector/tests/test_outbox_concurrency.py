@@ -75,6 +75,9 @@ class TestTwoWorkers(OrgSyncCase):
                 PREFIX + "sync_max_attempts": "3",
             }.get
         )
+        # 20 ms a call: neither worker sends all 24 batches before the other
+        # has claimed, even on a busy machine (both must take part).
+        self.sandbox.slow_down(0.02)
         results, errors = [], []
         start = threading.Barrier(2)
 
