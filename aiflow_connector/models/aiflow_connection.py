@@ -12,7 +12,6 @@ from ..protocol.signing import (
     METHOD_SDK,
     Credential,
     Signer,
-    VendorSdkUnavailable,
     vendor_sdk_error,
 )
 
@@ -263,6 +262,8 @@ class AiflowConnection(models.AbstractModel):
             )
         if reason == errors.REASON_TIMEOUT:
             return self._aiflow_timeout_message(error, url)
+        if reason == errors.REASON_SIGNATURE and error.cause == errors.CAUSE_SDK_UNAVAILABLE:
+            return self._aiflow_sdk_unavailable_message(error.cause_detail)
         if reason == errors.REASON_SIGNATURE and error.said:
             return _(
                 'Signature rejected: aiflow refused the request signature ("%(said)s"). '
@@ -339,8 +340,6 @@ class AiflowConnection(models.AbstractModel):
                 client.connection_test()
         except UserError as exc:
             return False, exc.args[0]
-        except VendorSdkUnavailable as exc:
-            return False, self._aiflow_sdk_unavailable_message(str(exc))
         except errors.AiflowError as exc:
             return False, self._aiflow_error_message(exc, settings)
         return True, self.env._(

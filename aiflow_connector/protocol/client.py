@@ -56,6 +56,7 @@ from .errors import (
     CAUSE_CONNECT_TIMEOUT,
     CAUSE_READ_TIMEOUT,
     CAUSE_REDIRECT,
+    CAUSE_SDK_UNAVAILABLE,
     REASON_BAD_RESPONSE,
     REASON_INVALID_URL,
     REASON_NOT_AIFLOW,
@@ -230,6 +231,8 @@ class AiflowClient:
             raise PermanentError(
                 f"cannot sign the request: the vendor signing SDK is unavailable ({exc})",
                 reason=REASON_SIGNATURE,
+                cause=CAUSE_SDK_UNAVAILABLE,
+                cause_detail=str(exc),
             ) from None
         headers = {
             "Content-Type": CONTENT_TYPE,

@@ -29,6 +29,9 @@ CAUSE_CONNECT_TIMEOUT = "connect"
 CAUSE_READ_TIMEOUT = "read"
 # ``cause`` of a REASON_BAD_RESPONSE redirect (``cause_detail``: the Location).
 CAUSE_REDIRECT = "redirect"
+# ``cause`` of a REASON_SIGNATURE raised before anything was sent: the vendor
+# SDK chosen for signing cannot be imported (``cause_detail``: why).
+CAUSE_SDK_UNAVAILABLE = "sdk_unavailable"
 
 
 class AiflowError(Exception):

@@ -13,9 +13,11 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.aiflow_connector.outbox import queries
+from odoo.addons.aiflow_connector.protocol.client import AiflowClient
+from odoo.addons.aiflow_connector.protocol.signing import METHOD_SDK, Credential, Signer
 from odoo.addons.aiflow_connector.wizards.aiflow_full_resync import RESYNC_PARAM
 
-from .common import DEPT_PATH, USER_PATH, OrgSyncCase
+from .common import DEPT_PATH, SECRET, USER_PATH, OrgSyncCase
 
 
 @tagged("post_install", "-at_install")
@@ -104,6 +106,40 @@ class TestFullResync(OrgSyncCase):
         again = self.env["aiflow.full.resync"].create({})
         again.action_confirm()
         self.assertEqual(again.state, "running")
+
+    def test_signing_sdk_gone_mid_run_sends_nothing_and_says_why(self):
+        """The vendor SDK chosen for signing disappears while a resync runs
+        (the worker checks it when it starts, so this is a client built
+        before): nothing goes, the departments' rows are dead with the
+        reason (not "aiflow refused"), what depends on them waits, and once
+        signing works again a retry delivers everyone."""
+        self.make_tree()
+        self.deliver()
+        self.sandbox.reset()
+        wizard = self.env["aiflow.full.resync"].create({})
+        wizard.action_confirm()
+        self.commit_point()
+        sdk_signer = Signer(Credential("COMPANY001", "APP001", SECRET), method=METHOD_SDK)
+        with AiflowClient(self.sandbox.url, sdk_signer) as client:
+            self.Outbox._aiflow_deliver(client=client)
+        self.env.invalidate_all()
+        self.assertEqual(self.calls(), [])
+        rows = self.Outbox.search([("resync_token", "=", wizard.resync_token)])
+        dead = rows.filtered(lambda row: row.state == "dead")
+        self.assertEqual(set(dead.mapped("endpoint")), {"department_sync"})
+        for row in dead:
+            self.assertIn("aflow-client-python", row.last_error)
+            self.assertNotIn("refused", row.last_error)
+        self.assertEqual(set((rows - dead).mapped("state")), {"pending"})
+
+        dead.action_retry_now()  # the built-in signing method is configured
+        for _run in range(3):
+            self.deliver()
+        self.assertEqual(set(rows.mapped("state")), {"done"})
+        self.assertEqual(
+            {item["deptId"] for item in self.sent_items(DEPT_PATH)},
+            set(self.Dept.search([]).mapped("aiflow_code")),
+        )
 
     def test_finished_summary_reads_naturally_in_english_and_chinese(self):
         wizard = self.env["aiflow.full.resync"].create({})

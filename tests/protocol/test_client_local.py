@@ -14,6 +14,7 @@ import requests
 
 from aiflow_connector.protocol.client import AiflowClient, fail_detail_ids
 from aiflow_connector.protocol.errors import (
+    CAUSE_SDK_UNAVAILABLE,
     REASON_BAD_RESPONSE,
     REASON_INVALID_URL,
     REASON_NOT_AIFLOW,
@@ -29,7 +30,7 @@ from aiflow_connector.protocol.errors import (
     RetryableError,
 )
 from aiflow_connector.protocol.request_body import encode_body, encode_json, encode_list_body
-from aiflow_connector.protocol.signing import Credential, Signer
+from aiflow_connector.protocol.signing import METHOD_SDK, Credential, Signer
 
 from .samples import sample
 
@@ -190,6 +191,19 @@ def test_preparing_refuses_what_cannot_go(server, client):
         with pytest.raises(PermanentError) as raised:
             broken.prepare("user_sync", sample("user_sync"))
     assert raised.value.reason == REASON_INVALID_URL
+    assert server.received == []
+
+
+def test_a_signing_sdk_that_cannot_be_imported_sends_nothing(server):
+    """The vendor SDK chosen for signing but not importable: a permanent
+    signature error that says so (aiflow refused nothing), nothing sent."""
+    sdk_signer = Signer(Credential("COMPANY001", "APP001", SECRET), method=METHOD_SDK)
+    with AiflowClient(server.url, sdk_signer) as c:
+        with pytest.raises(PermanentError) as raised:
+            c.call("user_sync", sample("user_sync"))
+    assert raised.value.reason == REASON_SIGNATURE
+    assert raised.value.cause == CAUSE_SDK_UNAVAILABLE
+    assert "auth" in raised.value.cause_detail  # the module that cannot be imported
     assert server.received == []
 
 
