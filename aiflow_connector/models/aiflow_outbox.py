@@ -29,6 +29,8 @@ from ..outbox import claims, delivery, queries, sources, states, wakeup
 
 _logger = logging.getLogger(__name__)
 
+# The delivery cron (data/ir_cron_outbox.xml).
+CRON_XMLID = "aiflow_connector.ir_cron_aiflow_outbox"
 # A bulk queueing this large refreshes the table's planner statistics.
 BULK_ANALYZE_ROWS = 1000
 
@@ -308,9 +310,7 @@ class AiflowOutbox(models.Model):
         """Have the delivery cron run as soon as this transaction commits."""
         if not aiflow_settings.of_env(self.env).sync_enabled:
             return  # rows wait; enabling sync triggers the worker
-        cron = self.env.ref("aiflow_connector.ir_cron_aiflow_outbox", raise_if_not_found=False)
-        if cron and cron.sudo().active:
-            wakeup.trigger_after_commit(self.env, cron, fields.Datetime.now())
+        wakeup.trigger_after_commit(self.env, CRON_XMLID, fields.Datetime.now())
 
     # ------------------------------------------------------------------
     # the worker (outbox/delivery.py)
@@ -359,7 +359,7 @@ class AiflowOutbox(models.Model):
     def _aiflow_schedule_next(self, out_of_time, recheck=False):
         """Ask the cron to come back when the earliest retry is due (right
         away when out of time, soon when rows wait for another worker)."""
-        cron = self.env.ref("aiflow_connector.ir_cron_aiflow_outbox", raise_if_not_found=False)
+        cron = self.env.ref(CRON_XMLID, raise_if_not_found=False)
         if not cron:
             return
         if out_of_time:

@@ -60,22 +60,30 @@ def notify_connection():
     return _notify_connection
 
 
-def trigger_after_commit(env, cron, when):
-    """A trigger row for ``cron`` at ``when``, and the workers woken once
-    this transaction commits."""
+def trigger_after_commit(env, cron_xmlid, when):
+    """A trigger row at ``when`` for the cron ``cron_xmlid``, when it exists
+    and is active, and the workers woken once this transaction commits.
+
+    One statement on every save: the cron's id comes from Odoo's cache of
+    external ids, and whether it is active is asked by the INSERT itself
+    (``env.ref()`` and reading ``active`` took a query each)."""
+    cron_id = env["ir.model.data"]._xmlid_to_res_id(cron_xmlid)
+    if not cron_id:
+        return
     env.cr.execute(
         SQL(
             """
             INSERT INTO ir_cron_trigger
                    (cron_id, call_at, create_uid, create_date, write_uid, write_date)
-            VALUES (%s, %s, %s, %s, %s, %s)
+            SELECT id, %s, %s, %s, %s, %s FROM ir_cron WHERE id = %s AND active
             """,
-            cron.id,
             when,
             env.uid,
             when,
             env.uid,
             when,
+            cron_id,
         )
     )
-    env.cr.postcommit.add(functools.partial(notify_cron_workers, env.cr.dbname))
+    if env.cr.rowcount:
+        env.cr.postcommit.add(functools.partial(notify_cron_workers, env.cr.dbname))

@@ -411,6 +411,16 @@ class TestOutbox(OrgSyncCase):
         self.commit_point()
         self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), count)
 
+        # Sync on, the cron archived by an administrator: rows are queued, the
+        # cron is not woken (nor the workers: nothing is due for them).
+        self.env["ir.config_parameter"].sudo().set_param(PREFIX + "sync_enabled", "True")
+        cron.sudo().active = False
+        self.env.flush_all()
+        archived_while = self.Dept.create({"name": "Archived cron"})
+        self.commit_point()
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), count)
+        self.assertEqual(self.rows(archived_while).state, "pending")
+
     def test_cron_workers_are_woken_on_a_kept_connection(self):
         _name, params = sql_db.connection_info_for("postgres")
         listener = psycopg2.connect(**params)
