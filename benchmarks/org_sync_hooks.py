@@ -1,12 +1,14 @@
 """Overhead of the organization sync hooks on the user's save.
 
     python benchmarks/org_sync_hooks.py --config odoo.conf --db aiflow_bench_hooks \
-        [--writes 1000] [--rounds 3]
+        [--writes 1000] [--rounds 3] [--block 50]
 
 Makes ``--writes`` employee saves, each in its own committed transaction (as
-a user clicking Save would), changing a field that reaches aiflow. Rounds
-alternate between the connector enabled and ``sync_enabled`` off in the same
-run, and the medians are compared (goal: ratio <= 1.10). With sync on, each
+a user clicking Save would), changing a field that reaches aiflow. In each
+round the modes (connector enabled, ``sync_enabled`` off, hooks bypassed)
+take turns every ``--block`` saves, so that the machine's drifts in speed
+fall on all of them alike; the medians of the rounds are compared (goal:
+ratio <= 1.10). With sync on, each
 save also queues an outbox row and triggers the delivery cron; with sync off
 the row is queued too (nothing is lost) but the cron is not woken. For
 reference it also times saves with the hooks bypassed entirely. The worker
@@ -53,6 +55,9 @@ def main():
     add_common_arguments(parser)
     parser.add_argument("--writes", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--block", type=int, default=50, help="saves of one mode before the next takes its turn"
+    )
     args = parser.parse_args()
     ensure_database(args.config, args.db)
     with odoo_env(args.config, args.db) as env:
@@ -62,13 +67,24 @@ def main():
         env.cr.execute("TRUNCATE aiflow_outbox")
         env.cr.commit()
         params = env["ir.config_parameter"].sudo()
-        times = {"enabled": [], "disabled": [], "bypassed": []}
+        modes = ("enabled", "disabled", "bypassed")
+        times = {mode: [] for mode in modes}
         for round_no in range(args.rounds):
-            for mode in ("enabled", "disabled", "bypassed"):
-                params.set_param("aiflow_connector.sync_enabled", str(mode == "enabled"))
-                env.cr.commit()
-                context = {"aiflow_no_sync": True} if mode == "bypassed" else None
-                times[mode].append(timed_saves(env, ids, f"{mode}{round_no}", context))
+            spent = dict.fromkeys(modes, 0.0)
+            # The modes take turns every --block saves: this machine's speed
+            # drifts over tens of seconds, which a mode timed in one piece
+            # took for its own cost. Each block starts with the next mode.
+            for number, start in enumerate(range(0, len(ids), args.block)):
+                chunk = ids[start : start + args.block]
+                shift = number % len(modes)
+                for mode in modes[shift:] + modes[:shift]:
+                    params.set_param("aiflow_connector.sync_enabled", str(mode == "enabled"))
+                    env.cr.commit()
+                    context = {"aiflow_no_sync": True} if mode == "bypassed" else None
+                    label = f"{mode}{round_no}.{number}"
+                    spent[mode] += timed_saves(env, chunk, label, context)
+            for mode in modes:
+                times[mode].append(spent[mode])
         queued = env["aiflow.outbox"].search_count([])
         env.cr.execute(
             "DELETE FROM ir_cron_trigger WHERE cron_id = %s",
