@@ -181,8 +181,8 @@ class FullResync:
 
     def _prepare(self, source, batch):
         """The call of ``batch``, signed and built (its rows' JSON texts
-        joined, not encoded again); what stops it (a base URL that cannot
-        be used) is raised when it would have gone."""
+        joined, not encoded again); what stops it (a signing SDK that can
+        no longer be imported) is raised when it would have gone."""
         if not batch:
             return None
         try:

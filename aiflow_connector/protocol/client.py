@@ -87,6 +87,14 @@ STATUS_GENERAL_ERROR = -1024
 CONNECTION_TEST_CONNECT_TIMEOUT = 3.0
 CONNECTION_TEST_READ_TIMEOUT = 5.0
 
+# What requests raises for a URL it cannot use, building the request or
+# sending it (a host urllib3 cannot parse).
+_URL_ERRORS = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+)
+
 CONTENT_TYPE = "application/json; charset=utf-8"
 USER_AGENT = "aiflow-connector (Odoo)"
 
@@ -245,11 +253,7 @@ class AiflowClient:
             request = self.session.prepare_request(
                 requests.Request(endpoint.method, url, data=body, headers=headers)
             )
-        except (
-            requests.exceptions.InvalidURL,
-            requests.exceptions.MissingSchema,
-            requests.exceptions.InvalidSchema,
-        ) as exc:
+        except _URL_ERRORS as exc:
             raise self._scrub(_invalid_url(url, exc)) from None
         # What Session.request adds from the environment (proxies, CA
         # bundle), looked up once here rather than as the call goes.
@@ -314,11 +318,7 @@ class AiflowClient:
             ) from None
         except requests.exceptions.ReadTimeout:
             raise _read_timeout(endpoint, read_timeout) from None
-        except (
-            requests.exceptions.InvalidURL,
-            requests.exceptions.MissingSchema,
-            requests.exceptions.InvalidSchema,
-        ) as exc:
+        except _URL_ERRORS as exc:
             raise _invalid_url(request.url, exc) from None
         except requests.exceptions.ConnectionError as exc:
             if _is_read_timeout(exc):  # timed out while reading the body
