@@ -8,8 +8,16 @@ only waits for it where what it reads next depends on it (:meth:`drain`):
 before a claim, before planning a group (whose rows may wait for records
 just settled), before renewing its claim and at the end of its run.
 
+A full resync's new rows are written a few calls at a time
+(:attr:`Settler.new_rows_per_write`), not in a statement per call:
+measured over 10 pairs of runs of 22,002 records, PostgreSQL spent 13 %
+less CPU (0.45 against 0.51 s) and the worker 5 % less; the resync's time
+did not move beyond the machine's noise. A worker that dies before
+writing them leaves those records without a row: the run sends them
+again when it goes on, as it does any record it had not reached.
+
 Inside a test's transaction (nothing may be committed) the outcomes are
-recorded at once on the worker's own cursor, as before.
+recorded on the worker's own cursor, as before.
 """
 
 import queue
@@ -24,12 +32,15 @@ from .claims import auto_commit, defer_commit_flush
 class Settler:
     """Records outcomes of rows claimed by a token, in the order given."""
 
+    new_rows_per_write = 500
+
     def __init__(self, env):
         self.env = env
         self.threaded = auto_commit(env)
         self.error = None
         self._queue = queue.Queue()
         self._thread = None  # started with the first outcomes
+        self._new = None  # (token, source, rows) not handed over yet
 
     def submit(self, token, outcomes, inline=False):
         """Record ``outcomes``: committed by the time :meth:`drain` returns;
@@ -39,12 +50,28 @@ class Settler:
 
     def submit_new(self, token, source, rows):
         """Write the rows of records a full resync sent, with their outcomes
-        (:func:`.queries.insert_outcomes`)."""
-        if rows:
-            self._submit(queries.insert_outcomes, (token, source, rows))
+        (:func:`.queries.insert_outcomes`): gathered until there are
+        :attr:`new_rows_per_write`, another token or source comes, or
+        anything else is submitted or drained."""
+        if not rows:
+            return
+        if self._new is not None and self._new[:2] != (token, source):
+            self._write_new()
+        if self._new is None:
+            self._new = (token, source, [])
+        self._new[2].extend(rows)
+        if len(self._new[2]) >= self.new_rows_per_write:
+            self._write_new()
+
+    def _write_new(self):
+        if self._new is not None:
+            args, self._new = self._new, None
+            self._submit(queries.insert_outcomes, args)
 
     def _submit(self, query, args, inline=False):
         # query(cr, *args, now, uid): one statement on the outbox table.
+        if query is not queries.insert_outcomes:
+            self._write_new()  # in the order given
         if inline or not self.threaded:
             self.drain()  # in the order given
             query(self.env.cr, *args, fields.Datetime.now(), self.env.uid)
@@ -63,6 +90,7 @@ class Settler:
 
     def drain(self):
         """Wait until every outcome submitted so far is committed."""
+        self._write_new()
         if self.threaded:
             self._queue.join()
             self._raise_error()
@@ -70,6 +98,8 @@ class Settler:
 
     def close(self):
         """Drain, then end the thread (also after an error elsewhere)."""
+        if self._thread is None:
+            self._write_new()  # starts it when rows were waiting
         if self._thread is None:
             return
         try:

@@ -9,6 +9,7 @@ transaction is invisible to other connections) and removed at the end.
 
 import json
 import threading
+import time
 from contextlib import closing
 
 import psycopg2
@@ -18,7 +19,15 @@ from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
 from odoo.addons.aiflow_connector import settings as aiflow_settings
-from odoo.addons.aiflow_connector.outbox import claims, prefetch, queries, settler
+from odoo.addons.aiflow_connector.outbox import (
+    claims,
+    prefetch,
+    queries,
+    resync,
+    settler,
+    sources,
+)
+from odoo.addons.aiflow_connector.protocol import org_payloads
 from odoo.addons.aiflow_connector.protocol.client import AiflowClient
 from odoo.addons.aiflow_connector.protocol.signing import Credential, Signer
 
@@ -326,3 +335,53 @@ class TestTwoWorkers(OrgSyncCase):
             self.assertEqual(queries.state_counts(worker_cr, row_ids), {"done": 1, "sending": 1})
             claims.release(worker.env, claim_token, {row_ids[1]: None})
             worker_cr.commit()
+
+    def test_a_resyncs_new_rows_are_written_a_few_calls_at_a_time(self):
+        dbname = self.env.cr.dbname
+        token = f"new-rows-{id(self)}"
+        self.addCleanup(self._delete_committed_rows, dbname, token)
+        people = sources.get(org_payloads.USER_SYNC, "hr.employee")
+        departments = sources.get(org_payloads.DEPARTMENT_SYNC, "hr.department")
+
+        def sent(first, count):
+            return [
+                resync.Written(n, f"{token}-{n}", f"Row {n}", "done", None, "{}", "{}", sent=True)
+                for n in range(first, first + count)
+            ]
+
+        def written():
+            with closing(sql_db.db_connect(dbname).cursor()) as cr:
+                return sum(queries.resync_counts(cr, token).values())
+
+        def written_soon(expected):
+            for _attempt in range(100):
+                if written() == expected:
+                    return True
+                time.sleep(0.05)
+            return False
+
+        with closing(sql_db.db_connect(dbname).cursor()) as worker_cr:
+            worker = self._real_env(worker_cr)(context={"aiflow_outbox_commit": True})
+            recorder = settler.Settler(worker)
+            self.assertTrue(recorder.threaded)
+            recorder.new_rows_per_write = 3
+            recorder.submit_new(token, people, sent(1, 2))
+            time.sleep(0.2)
+            self.assertEqual(written(), 0, "two rows wait for a third")
+            recorder.submit_new(token, people, sent(3, 2))
+            self.assertTrue(written_soon(4), "four rows are written without a drain")
+            recorder.submit_new(token, people, sent(5, 1))
+            # Another source's rows: the first one's go first.
+            recorder.submit_new(token, departments, sent(6, 1))
+            self.assertTrue(written_soon(5))
+            recorder.drain()
+            self.assertEqual(written(), 6, "a drain writes what waits")
+            recorder.submit_new(token, people, sent(7, 1))
+            recorder.close()
+            self.assertEqual(written(), 7, "so does the end of the run")
+
+            # Rows waiting when the run ends before any was handed over.
+            recorder = settler.Settler(worker)
+            recorder.submit_new(token, people, sent(8, 1))
+            recorder.close()
+            self.assertEqual(written(), 8)
