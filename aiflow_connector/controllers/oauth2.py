@@ -16,7 +16,7 @@ from psycopg2 import errors as pg_errors
 from odoo import http
 from odoo.http import request
 
-from ..protocol import oauth2
+from ..protocol import oauth2, oauth2_token
 
 _logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ _RETRYABLE_DB_ERRORS = (
 
 
 def _json(body, status=200, headers=None):
-    all_headers = dict(oauth2.NO_STORE_HEADERS)
+    all_headers = dict(oauth2_token.NO_STORE_HEADERS)
     all_headers.update(headers or {})
     return request.make_json_response(body, headers=list(all_headers.items()), status=status)
 
@@ -112,7 +112,7 @@ class AiflowOauth2Controller(http.Controller):
 
     def _authorize_redirect(self, location):
         response = request.redirect(location, code=302, local=False)
-        for name, value in oauth2.NO_STORE_HEADERS.items():
+        for name, value in oauth2_token.NO_STORE_HEADERS.items():
             response.headers[name] = value
         return response
 
@@ -146,7 +146,7 @@ class AiflowOauth2Controller(http.Controller):
         headers = [
             ("Content-Type", "text/html; charset=utf-8"),
             ("X-Content-Type-Options", "nosniff"),
-            *oauth2.NO_STORE_HEADERS.items(),
+            *oauth2_token.NO_STORE_HEADERS.items(),
         ]
         return request.make_response(html, headers=headers, status=400)
 
@@ -174,7 +174,7 @@ class AiflowOauth2Controller(http.Controller):
     def _token_body(self):
         httprequest = request.httprequest
         body = httprequest.get_data()
-        if not body and oauth2.media_type(httprequest.content_type) == (
+        if not body and oauth2_token.media_type(httprequest.content_type) == (
             "application/x-www-form-urlencoded"
         ):
             # Odoo parsed the form before the route ran, which consumed the
@@ -184,7 +184,7 @@ class AiflowOauth2Controller(http.Controller):
 
     def _token(self):
         httprequest = request.httprequest
-        token_request = oauth2.parse_token_request(
+        token_request = oauth2_token.parse_token_request(
             httprequest.content_type,
             self._token_body(),
             httprequest.headers.get("Authorization"),
@@ -210,7 +210,7 @@ class AiflowOauth2Controller(http.Controller):
                 "Supported grant types: authorization_code, refresh_token.",
             )
         return _json(
-            oauth2.token_response(
+            oauth2_token.token_response(
                 token_request.dialect,
                 issued["access_token"],
                 issued["refresh_token"],
@@ -232,7 +232,9 @@ class AiflowOauth2Controller(http.Controller):
     )
     def oauth2_userinfo(self, **kwargs):
         try:
-            access_token = oauth2.parse_bearer(request.httprequest.headers.get("Authorization"))
+            access_token = oauth2_token.parse_bearer(
+                request.httprequest.headers.get("Authorization")
+            )
             token = request.env["aiflow.oauth.token"].sudo()._oauth_check_access_token(access_token)
             return _json(token.user_id._aiflow_oauth_userinfo())
         except oauth2.OAuthError as exc:

@@ -5,7 +5,7 @@ import base64
 
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.aiflow_connector.protocol import oauth2
+from odoo.addons.aiflow_connector.protocol import oauth2, oauth2_token
 
 REDIRECT = "https://aiflow.example.com/aflow/api/oauth2/callback"
 
@@ -95,7 +95,7 @@ class TestOauth2Protocol(BaseCase):
             oauth2.parse_authorize_request([("client_id", "")], "", [REDIRECT])
 
     def test_token_request_dialects(self):
-        json_request = oauth2.parse_token_request(
+        json_request = oauth2_token.parse_token_request(
             "application/json; charset=utf-8",
             b'{"clientId":"APP","clientSecret":"s","grantType":"authorization_code",'
             b'"code":"c","redirectUri":"r","extra":[1]}',
@@ -110,7 +110,7 @@ class TestOauth2Protocol(BaseCase):
             ),
             ("json", "APP", "s", "c", "r"),
         )
-        form_request = oauth2.parse_token_request(
+        form_request = oauth2_token.parse_token_request(
             "application/x-www-form-urlencoded",
             b"grant_type=refresh_token&refresh_token=R&scope=basic",
             "Basic " + base64.b64encode(b"APP%3A1:p%40ss").decode(),
@@ -126,11 +126,11 @@ class TestOauth2Protocol(BaseCase):
             ("form", "APP:1", "p@ss", "R", True),
         )
         self.assertEqual(
-            set(oauth2.token_response("json", "a", "r", 60, "basic")),
+            set(oauth2_token.token_response("json", "a", "r", 60, "basic")),
             {"accessToken", "tokenType", "expiresIn", "refreshToken"},
         )
         self.assertEqual(
-            oauth2.token_response("form", "a", "r", 60, "basic"),
+            oauth2_token.token_response("form", "a", "r", 60, "basic"),
             {
                 "access_token": "a",
                 "token_type": "Bearer",
@@ -169,15 +169,15 @@ class TestOauth2Protocol(BaseCase):
         for content_type, body, authorization, error in cases:
             with self.subTest(body=body[:30], authorization=authorization):
                 with self.assertRaises(oauth2.OAuthError) as caught:
-                    oauth2.parse_token_request(content_type, body, authorization)
+                    oauth2_token.parse_token_request(content_type, body, authorization)
                 self.assertEqual(caught.exception.error, error)
 
     def test_bearer_parsing(self):
-        self.assertEqual(oauth2.parse_bearer("Bearer abc-_.~+/=="), "abc-_.~+/==")
-        self.assertEqual(oauth2.parse_bearer("bearer  abc "), "abc")
+        self.assertEqual(oauth2_token.parse_bearer("Bearer abc-_.~+/=="), "abc-_.~+/==")
+        self.assertEqual(oauth2_token.parse_bearer("bearer  abc "), "abc")
         for header in (None, "", "Bearer", "Basic abc", "Bearer a b", "Bearer ä", "abc"):
             with self.assertRaises(oauth2.OAuthError) as caught:
-                oauth2.parse_bearer(header)
+                oauth2_token.parse_bearer(header)
             self.assertEqual(caught.exception.status, 401)
             self.assertIn('error="invalid_token"', caught.exception.headers["WWW-Authenticate"])
 

@@ -10,7 +10,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
-from aiflow_connector.protocol import json_schema, oauth2, openapi, openapi_oauth2, schema
+from aiflow_connector.protocol import (
+    json_schema,
+    oauth2,
+    oauth2_token,
+    openapi,
+    openapi_oauth2,
+    schema,
+)
 from aiflow_connector.protocol.errors import PayloadError
 
 schemathesis = pytest.importorskip("schemathesis")
@@ -177,8 +184,8 @@ def test_oauth_errors_cover_every_error_the_token_and_userinfo_endpoints_answer(
 
 def test_token_answers_are_the_dialects_of_protocol_oauth2():
     token = "t" * 43
-    as_json = oauth2.token_response(oauth2.DIALECT_JSON, token, token, 3600, "basic")
-    as_form = oauth2.token_response(oauth2.DIALECT_FORM, token, token, 3600, "basic")
+    as_json = oauth2_token.token_response(oauth2_token.DIALECT_JSON, token, token, 3600, "basic")
+    as_form = oauth2_token.token_response(oauth2_token.DIALECT_FORM, token, token, 3600, "basic")
     assert resolve("TokenResponseJson", as_json) and not resolve("TokenResponseForm", as_json)
     assert resolve("TokenResponseForm", as_form) and not resolve("TokenResponseJson", as_form)
     error = oauth2.invalid_grant("The authorization code is invalid.").body()
