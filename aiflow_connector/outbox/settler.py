@@ -70,8 +70,7 @@ class Settler:
 
     def _submit(self, query, args, inline=False):
         # query(cr, *args, now, uid): one statement on the outbox table.
-        if query is not queries.insert_outcomes:
-            self._write_new()  # in the order given
+        self._write_new()  # what was gathered goes first, in the order given
         if inline or not self.threaded:
             self.drain()  # in the order given
             query(self.env.cr, *args, fields.Datetime.now(), self.env.uid)
@@ -97,17 +96,15 @@ class Settler:
             self.env["aiflow.outbox"].invalidate_model()
 
     def close(self):
-        """Drain, then end the thread (also after an error elsewhere)."""
-        if self._thread is None:
-            self._write_new()  # starts it when rows were waiting
-        if self._thread is None:
-            return
+        """Drain (the rows still gathered too), then end the thread (also
+        after an error elsewhere)."""
         try:
             self.drain()
         finally:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
+            if self._thread is not None:
+                self._queue.put(None)
+                self._thread.join()
+                self._thread = None
 
     def _raise_error(self):
         # Sticky: once an outcome could not be recorded, the run stops (its
